@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import pino from 'pino';
+import type { Config } from '../config.js';
+import { buildApp } from '../http/app.js';
+import { configFrom } from './config-options.js';
+import { openContext } from './context.js';
+import { type CliIo, UsageError } from './io.js';
+
+interface ServeOptions {
+  readonly port?: string;
+  readonly host?: string;
+  readonly dataDir?: string;
+}
+
+/** `twofold serve`: what `npm start` runs. */
+export function registerServeCommand(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the Twofold server')
+    .option('--port <port>', 'TCP port (default: $TWOFOLD_PORT or 8080)')
+    .option('--host <host>', 'interface to bind (default: $TWOFOLD_HOST or 127.0.0.1)')
+    .option('--data-dir <dir>', 'data directory (default: $TWOFOLD_DATA_DIR or ./data)')
+    .action(async (options: ServeOptions) => {
+      await serve(configFrom(io, toOverrides(options)), io);
+    });
+}
+
+function toOverrides(options: ServeOptions): Partial<Config> {
+  const overrides: { port?: number; host?: string; dataDir?: string } = {};
+  if (options.port !== undefined) {
+    if (!/^\d+$/.test(options.port) || Number(options.port) > 65535) {
+      throw new UsageError(`--port: expected a port number from 0 to 65535, got "${options.port}"`);
+    }
+    overrides.port = Number(options.port);
+  }
+  if (options.host !== undefined) overrides.host = options.host;
+  if (options.dataDir !== undefined) overrides.dataDir = options.dataDir;
+  return overrides;
+}
+
+/** Starts the server and resolves once it has stopped (SIGINT or SIGTERM). */
+export async function serve(config: Config, io: CliIo): Promise<void> {
+  const context = await openContext(config, io);
+  const logger = pino({ level: config.logLevel, base: undefined });
+  const app = await buildApp({ core: context.core, logger });
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'Twofold is stopping');
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void app
+        .close()
+        .then(() => context.close())
+        .then(() => {
+          logger.info('Twofold stopped');
+          logger.flush();
+          resolve();
+        });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await app.listen({
+    port: config.port,
+    host: config.host,
+    listenTextResolver: (address) =>
+      `Twofold listening on ${address} (public URL ${config.publicUrl}, ${context.database.engine} at ${context.database.location})`,
+  });
+  await stopped;
+}

@@ -1,0 +1,141 @@
+import type { Command } from 'commander';
+import type { UserDetails, UserSummary } from '../core/index.js';
+import { addDataDirOption, configWithDataDir } from './config-options.js';
+import { type CliIo, UsageError } from './io.js';
+import { withContext } from './with-context.js';
+
+interface AddOptions {
+  readonly email?: string;
+  readonly passwordStdin?: boolean;
+  readonly admin?: boolean;
+  readonly requireOtp?: boolean;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly dataDir?: string;
+}
+
+/** `twofold user …`: manage accounts from the shell. */
+export function registerUserCommands(program: Command, io: CliIo): void {
+  const user = program.command('user').description('manage user accounts');
+
+  addDataDirOption(
+    user
+      .command('add')
+      .description('create a user; without --password-stdin a password-setup link is printed')
+      .argument('<name>', 'user name (letters, digits, . _ -)')
+      .requiredOption('--email <email>', 'e-mail address')
+      .option('--password-stdin', 'read the password from standard input (one line)')
+      .option('--admin', 'make the user an administrator')
+      .option('--require-otp', 'require a second factor ("OTP Configured")')
+      .option('--first-name <name>', 'first name')
+      .option('--last-name <name>', 'last name'),
+  ).action(async (name: string, options: AddOptions) => {
+    const password = options.passwordStdin ? await readPasswordLine(io) : undefined;
+    const config = configWithDataDir(io, options);
+    await withContext(config, io, async ({ core }) => {
+      const created = await core.accounts.createUser({
+        username: name,
+        email: options.email ?? '',
+        password,
+        firstName: options.firstName,
+        lastName: options.lastName,
+        isAdmin: Boolean(options.admin),
+        otpRequired: Boolean(options.requireOtp),
+      });
+      io.out(
+        `Created user ${created.user.username} <${created.user.email}>${created.user.isAdmin ? ' (administrator)' : ''}.\n`,
+      );
+      if (created.setupUrl) {
+        io.out(
+          `Password-setup link (valid ${config.setupLinkHours} hours, single use):\n${created.setupUrl}\n`,
+        );
+      }
+    });
+  });
+
+  addDataDirOption(
+    user
+      .command('list')
+      .description('list users')
+      .option('--json', 'print JSON')
+      .option('--search <text>', 'filter'),
+  ).action(async (options: { json?: boolean; search?: string; dataDir?: string }) => {
+    await withContext(configWithDataDir(io, options), io, async ({ core }) => {
+      const users = await core.accounts.listUsers(options.search);
+      io.out(options.json ? `${JSON.stringify(users, null, 2)}\n` : formatUserTable(users));
+    });
+  });
+
+  addDataDirOption(
+    user
+      .command('show')
+      .description('show one user')
+      .argument('<name>', 'user name or e-mail')
+      .option('--json', 'print JSON'),
+  ).action(async (name: string, options: { json?: boolean; dataDir?: string }) => {
+    await withContext(configWithDataDir(io, options), io, async ({ core }) => {
+      const details = await core.accounts.getUser(name);
+      io.out(options.json ? `${JSON.stringify(details, null, 2)}\n` : formatUserDetails(details));
+    });
+  });
+
+  addDataDirOption(
+    user
+      .command('remove')
+      .description('remove a user and all their authenticators')
+      .argument('<name>', 'user name or e-mail'),
+  ).action(async (name: string, options: { dataDir?: string }) => {
+    await withContext(configWithDataDir(io, options), io, async ({ core }) => {
+      await core.accounts.removeUser(name);
+      io.out(`Removed user ${name}.\n`);
+    });
+  });
+}
+
+/** One line from standard input; the line ending is not part of the password. */
+async function readPasswordLine(io: CliIo): Promise<string> {
+  const input = await io.readStdin();
+  const line = input.split(/\r?\n/)[0] ?? '';
+  if (line === '') throw new UsageError('--password-stdin: no password on standard input');
+  return line;
+}
+
+function formatUserTable(users: readonly UserSummary[]): string {
+  if (users.length === 0) return 'No users.\n';
+  const rows = users.map((u) => [
+    u.username,
+    u.email,
+    u.isAdmin ? 'admin' : '',
+    u.otpRequired ? 'required' : '',
+    u.disabled ? 'disabled' : '',
+    u.createdAt.slice(0, 10),
+  ]);
+  const header = ['USER', 'E-MAIL', 'ROLE', 'OTP', 'STATE', 'CREATED'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()}\n`;
+  return line(header) + rows.map(line).join('');
+}
+
+function formatUserDetails(u: UserDetails): string {
+  const lines = [
+    `User:           ${u.username}`,
+    `E-mail:         ${u.email}`,
+    `Name:           ${`${u.firstName} ${u.lastName}`.trim() || '-'}`,
+    `Administrator:  ${u.isAdmin ? 'yes' : 'no'}`,
+    `OTP required:   ${u.otpRequired ? 'yes' : 'no'}`,
+    `Password set:   ${u.hasPassword ? 'yes' : 'no (setup link pending)'}`,
+    `Disabled:       ${u.disabled ? 'yes' : 'no'}`,
+    `Created:        ${u.createdAt}`,
+    `Last login:     ${u.lastLoginAt ?? 'never'}`,
+    `Authenticators: ${u.authenticators.length === 0 ? 'none' : ''}`,
+    ...u.authenticators.map(
+      (a) =>
+        `  - ${a.name} (${a.kind}, ${a.status}, added ${a.createdAt}, last used ${a.lastUsedAt ?? 'never'})`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,141 @@
+import { hashPassword, hashToken, randomId, randomToken } from '../security/index.js';
+import type { Store, UserRow } from '../store/index.js';
+import type { AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { TwofoldError } from './errors.js';
+import {
+  type AuthenticatorSummary,
+  summarizeAuthenticator,
+  summarizeUser,
+  type UserSummary,
+} from './users.js';
+import { checkNewPassword, normalizeEmail, normalizePersonName, normalizeUsername } from './validation.js';
+
+export interface NewUser {
+  readonly username: string;
+  readonly email: string;
+  /** When absent, the user gets a password-setup link instead. */
+  readonly password?: string | undefined;
+  readonly firstName?: string | undefined;
+  readonly lastName?: string | undefined;
+  readonly isAdmin?: boolean;
+  readonly otpRequired?: boolean;
+}
+
+export interface CreatedUser {
+  readonly user: UserSummary;
+  /** The password-setup link, when the user was created without a password. Shown once. */
+  readonly setupUrl: string | undefined;
+}
+
+export interface UserDetails extends UserSummary {
+  readonly authenticators: readonly AuthenticatorSummary[];
+}
+
+export interface AccountsDependencies {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly publicUrl: string;
+  readonly setupLinkHours: number;
+}
+
+/** Creating, finding and removing user accounts. */
+export class Accounts {
+  constructor(private readonly deps: AccountsDependencies) {}
+
+  async createUser(input: NewUser, actorId: string | null = null): Promise<CreatedUser> {
+    const { store, clock, audit } = this.deps;
+    const username = normalizeUsername(input.username);
+    const email = normalizeEmail(input.email);
+    if (input.password !== undefined) checkNewPassword(input.password);
+    const firstName = normalizePersonName(input.firstName, 'first_name');
+    const lastName = normalizePersonName(input.lastName, 'last_name');
+
+    // Hash before the transaction: argon2 takes ~20 ms and must not hold the database.
+    const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+    const now = clock.now();
+    const id = randomId();
+
+    return store.transaction(async (tx) => {
+      if (await tx.users.findByUsername(username)) {
+        throw new TwofoldError('conflict', `A user named "${username}" already exists.`, {
+          field: 'username',
+        });
+      }
+      if (await tx.users.findByEmail(email)) {
+        throw new TwofoldError('conflict', `A user with the e-mail address "${email}" already exists.`, {
+          field: 'email',
+        });
+      }
+      await tx.users.insert({
+        id,
+        username,
+        email,
+        first_name: firstName,
+        last_name: lastName,
+        password_hash: passwordHash,
+        is_admin: input.isAdmin ? 1 : 0,
+        otp_required: input.otpRequired ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+      });
+      await audit.record(
+        { type: 'user.created', userId: id, actorId, detail: { admin: Boolean(input.isAdmin) } },
+        tx,
+      );
+      const setupUrl = passwordHash === null ? await this.createSetupLink(tx, id, actorId) : undefined;
+      const row = await tx.users.findById(id);
+      return { user: summarizeUser(row as UserRow), setupUrl };
+    });
+  }
+
+  /**
+   * A single-use link to set a password; only its hash is stored. Earlier unused links of the
+   * user stop working, so only the newest e-mail counts.
+   */
+  async createSetupLink(store: Store, userId: string, actorId: string | null): Promise<string> {
+    const { clock, audit, publicUrl, setupLinkHours } = this.deps;
+    const now = clock.now();
+    const token = randomToken();
+    await store.oneTimeLinks.revokeForUser(userId, 'password_setup', now);
+    await store.oneTimeLinks.insert({
+      id: randomId(),
+      token_hash: hashToken(token),
+      user_id: userId,
+      purpose: 'password_setup',
+      created_at: now,
+      expires_at: now + setupLinkHours * 3_600_000,
+    });
+    await audit.record({ type: 'setup_link.created', userId, actorId }, store);
+    return `${publicUrl}/setup/${token}`;
+  }
+
+  async listUsers(search?: string): Promise<UserSummary[]> {
+    const rows = await this.deps.store.users.list({ search });
+    return rows.map(summarizeUser);
+  }
+
+  async getUser(usernameOrEmail: string): Promise<UserDetails> {
+    const row = await this.findUser(usernameOrEmail);
+    const authenticators = await this.deps.store.authenticators.listByUser(row.id);
+    return { ...summarizeUser(row), authenticators: authenticators.map(summarizeAuthenticator) };
+  }
+
+  async removeUser(usernameOrEmail: string, actorId: string | null = null): Promise<void> {
+    const row = await this.findUser(usernameOrEmail);
+    await this.deps.store.transaction(async (tx) => {
+      await tx.users.remove(row.id);
+      await this.deps.audit.record(
+        { type: 'user.removed', userId: row.id, actorId, detail: { username: row.username } },
+        tx,
+      );
+    });
+  }
+
+  private async findUser(usernameOrEmail: string): Promise<UserRow> {
+    const row = await this.deps.store.users.findByLogin(usernameOrEmail);
+    if (!row) throw new TwofoldError('not_found', `No user "${usernameOrEmail}".`);
+    return row;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Store } from '../store/index.js';
+import type { Clock } from './clock.js';
+
+/** Every kind of event the audit log records. Details never hold secrets, codes or passwords. */
+export type AuditEventType =
+  | 'user.created'
+  | 'user.updated'
+  | 'user.removed'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'logout'
+  | 'step_up.succeeded'
+  | 'step_up.failed'
+  | 'password.changed'
+  | 'password.set'
+  | 'authenticator.enrollment_started'
+  | 'authenticator.added'
+  | 'authenticator.removed'
+  | 'authenticator.cloned_suspected'
+  | 'backup_codes.generated'
+  | 'backup_codes.confirmed'
+  | 'backup_code.used'
+  | 'api_token.created'
+  | 'api_token.revoked'
+  | 'second_factor.locked'
+  | 'second_factor.unlocked'
+  | 'mfa.reset'
+  | 'mfa.required_changed'
+  | 'setup_link.created'
+  | 'keys.rotated';
+
+export interface AuditEntry {
+  readonly type: AuditEventType;
+  readonly userId?: string | null | undefined;
+  readonly actorId?: string | null | undefined;
+  readonly ip?: string | null | undefined;
+  readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export class AuditLog {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(entry: AuditEntry, store: Store = this.store): Promise<void> {
+    await store.audit.append({ ...entry, at: this.clock.now() });
+  }
+}

@@ -1,0 +1,85 @@
+import { type Keyring, SealError } from '../security/index.js';
+import type { Store } from '../store/index.js';
+import type { Clock } from './clock.js';
+
+const KEY_CHECK = 'master_key_check';
+const KEY_CHECK_CONTEXT = 'twofold:master-key-check';
+
+/** The master key given does not open this database's secrets: refuse to start rather than guess. */
+export class MasterKeyMismatchError extends Error {
+  override readonly name = 'MasterKeyMismatchError';
+}
+
+/** Whether the database already holds anything sealed (so a missing key must never be replaced). */
+export async function holdsSealedData(store: Store): Promise<boolean> {
+  if ((await store.meta.get(KEY_CHECK)) !== undefined) return true;
+  return (await store.authenticators.listSealedSecrets()).length > 0;
+}
+
+/**
+ * Proves at start-up that the keyring opens this database, by unsealing a small value sealed
+ * when the database was first used. A wrong key then fails loudly before any request, instead
+ * of every TOTP check failing as a "wrong code".
+ */
+export async function verifyMasterKey(store: Store, keyring: Keyring): Promise<void> {
+  const sealed = await store.meta.get(KEY_CHECK);
+  if (sealed === undefined) {
+    await store.meta.set(KEY_CHECK, keyring.seal('ok', KEY_CHECK_CONTEXT));
+    return;
+  }
+  try {
+    keyring.unseal(sealed, KEY_CHECK_CONTEXT);
+  } catch (error) {
+    if (error instanceof SealError) {
+      throw new MasterKeyMismatchError(
+        `the master key does not open this database's secrets (they are sealed under key id ${safeKeyId(keyring, sealed)}, ` +
+          `the keys given have ids ${keyring.keyIds.join(', ')}): restore the right master.key or TWOFOLD_MASTER_KEY`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function safeKeyId(keyring: Keyring, sealed: string): string {
+  try {
+    return keyring.keyIdOf(sealed);
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface RotationResult {
+  readonly resealed: number;
+  readonly keyId: string;
+}
+
+/**
+ * Re-seals every sealed secret under the keyring's current key in one transaction: either all
+ * of them move to the new key or none does, so the old key stays enough until the commit.
+ */
+export async function resealAll(store: Store, keyring: Keyring, clock: Clock): Promise<RotationResult> {
+  const resealed = await store.transaction(async (tx) => {
+    const rows = await tx.authenticators.listSealedSecrets();
+    for (const row of rows) {
+      await tx.authenticators.update(row.id, {
+        secret_sealed: keyring.reseal(row.secret_sealed, totpSecretContext(row.id)),
+      });
+    }
+    const check = await tx.meta.get(KEY_CHECK);
+    await tx.meta.set(
+      KEY_CHECK,
+      check === undefined ? keyring.seal('ok', KEY_CHECK_CONTEXT) : keyring.reseal(check, KEY_CHECK_CONTEXT),
+    );
+    await tx.audit.append({
+      type: 'keys.rotated',
+      at: clock.now(),
+      detail: { keyId: keyring.currentKeyId, resealed: rows.length },
+    });
+    return rows.length;
+  });
+  return { resealed, keyId: keyring.currentKeyId };
+}
+
+/** The sealing context of a TOTP secret: binds the ciphertext to its row. */
+export const totpSecretContext = (authenticatorId: string): string => `totp-secret:${authenticatorId}`;

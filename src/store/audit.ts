@@ -1,0 +1,48 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEventsTable, Database } from './schema.js';
+
+export type AuditEventRow = Selectable<AuditEventsTable>;
+
+export interface NewAuditEvent {
+  readonly type: string;
+  readonly userId?: string | null | undefined;
+  readonly actorId?: string | null | undefined;
+  readonly ip?: string | null | undefined;
+  readonly detail?: Readonly<Record<string, unknown>>;
+  readonly at: number;
+}
+
+export interface ListAuditOptions {
+  readonly userId?: string | undefined;
+  readonly type?: string | undefined;
+  /** Only events with a smaller id: for paging backwards through history. */
+  readonly beforeId?: number | undefined;
+  readonly limit?: number;
+}
+
+export class AuditRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async append(event: NewAuditEvent): Promise<void> {
+    await this.db
+      .insertInto('audit_events')
+      .values({
+        created_at: event.at,
+        type: event.type,
+        user_id: event.userId ?? null,
+        actor_id: event.actorId ?? null,
+        ip: event.ip ?? null,
+        detail: JSON.stringify(event.detail ?? {}),
+      })
+      .execute();
+  }
+
+  /** Newest first. */
+  async list(options: ListAuditOptions = {}): Promise<AuditEventRow[]> {
+    let query = this.db.selectFrom('audit_events').selectAll().orderBy('id', 'desc');
+    if (options.userId) query = query.where('user_id', '=', options.userId);
+    if (options.type) query = query.where('type', '=', options.type);
+    if (options.beforeId !== undefined) query = query.where('id', '<', options.beforeId);
+    return query.limit(options.limit ?? 100).execute();
+  }
+}

@@ -1,0 +1,147 @@
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { AuthenticatorsTable, Database } from './schema.js';
+
+export type AuthenticatorRow = Selectable<AuthenticatorsTable>;
+export type NewAuthenticatorRow = Insertable<AuthenticatorsTable>;
+export type AuthenticatorPatch = Updateable<Omit<AuthenticatorsTable, 'id' | 'user_id' | 'kind'>>;
+
+export class AuthenticatorRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: NewAuthenticatorRow): Promise<void> {
+    await this.db.insertInto('authenticators').values(row).execute();
+  }
+
+  async findById(id: string): Promise<AuthenticatorRow | undefined> {
+    return this.db.selectFrom('authenticators').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findByCredentialId(credentialId: string): Promise<AuthenticatorRow | undefined> {
+    return this.db
+      .selectFrom('authenticators')
+      .selectAll()
+      .where('credential_id', '=', credentialId)
+      .executeTakeFirst();
+  }
+
+  /** All of a user's authenticators, oldest first (the order the account page lists them in). */
+  async listByUser(userId: string): Promise<AuthenticatorRow[]> {
+    return this.db
+      .selectFrom('authenticators')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  async listActiveByUser(userId: string, kind?: AuthenticatorRow['kind']): Promise<AuthenticatorRow[]> {
+    let query = this.db
+      .selectFrom('authenticators')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('status', '=', 'active');
+    if (kind) query = query.where('kind', '=', kind);
+    return query.orderBy('created_at').orderBy('id').execute();
+  }
+
+  async countActiveByUser(userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('authenticators')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Turns a pending authenticator active, but only if it is still pending and unexpired: two
+   * racing activations, or one after expiry, change nothing.
+   */
+  async activate(
+    id: string,
+    now: number,
+    patch: { readonly name: string; readonly lastStep?: number; readonly lastUsedAt?: number },
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('authenticators')
+      .set({
+        status: 'active',
+        name: patch.name,
+        activated_at: now,
+        expires_at: null,
+        ...(patch.lastStep === undefined ? {} : { last_step: patch.lastStep }),
+        ...(patch.lastUsedAt === undefined ? {} : { last_used_at: patch.lastUsedAt }),
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /**
+   * Records that the TOTP code of time step `step` was accepted. The `last_step < step`
+   * condition is the replay guard of RFC 6238 §5.2: the database, not the process, decides,
+   * so of two racing requests with the same code (on one instance or many) exactly one
+   * updates the row and wins.
+   */
+  async acceptTotpStep(id: string, step: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('authenticators')
+      .set({ last_step: step, last_used_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .where('last_step', '<', step)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async update(id: string, patch: AuthenticatorPatch): Promise<boolean> {
+    const result = await this.db
+      .updateTable('authenticators')
+      .set(patch)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Removes one of the user's authenticators; another user's id removes nothing. */
+  async remove(id: string, userId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('authenticators')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
+  async removeAllForUser(userId: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('authenticators')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Pending authenticators past their expiry: they never logged anyone in, so they just go. */
+  async removeExpiredPending(now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('authenticators')
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Every sealed TOTP secret: for re-sealing under a new master key. */
+  async listSealedSecrets(): Promise<{ id: string; secret_sealed: string }[]> {
+    const rows = await this.db
+      .selectFrom('authenticators')
+      .select(['id', 'secret_sealed'])
+      .where('secret_sealed', 'is not', null)
+      .execute();
+    return rows.map((r) => ({ id: r.id, secret_sealed: r.secret_sealed as string }));
+  }
+}

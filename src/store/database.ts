@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface OpenDatabaseOptions {
+  /** `postgres://…`; when absent the embedded SQLite file `<dataDir>/twofold.db` is used. */
+  readonly databaseUrl?: string | undefined;
+  readonly dataDir: string;
+  /** SQLite `synchronous` pragma: FULL survives power loss after every commit. */
+  readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** PostgreSQL pool size per process. */
+  readonly poolSize?: number;
+}
+
+export interface OpenedDatabase {
+  readonly db: Kysely<Database>;
+  readonly engine: Engine;
+  /** Where the data lives, without credentials: for the start-up line. */
+  readonly location: string;
+}
+
+// int8 (bigint) comes back as a string by default; our bigints are millisecond times and
+// TOTP steps, far below 2^53, so numbers are exact and let both engines return the same types.
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
+  if (options.databaseUrl) {
+    const url = new URL(options.databaseUrl);
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: pgTypes,
+      connectionTimeoutMillis: 5_000,
+    });
+    // An idle client that loses its server emits 'error' on the pool; without a listener that
+    // would crash the process. The next query reports the outage instead.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: 'postgres', location: `postgres://${url.host}${url.pathname}` };
+  }
+
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const file = join(options.dataDir, 'twofold.db');
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, engine: 'sqlite', location: file };
+}
+
+/** Applies every pending migration; returns the names applied now. Safe to run on every start. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** True when the database answers a trivial query: what `/healthz` reports. */
+export async function isDatabaseReachable(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

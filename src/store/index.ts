@@ -1,0 +1,17 @@
+export type { ApiTokenRow } from './api-tokens.js';
+export type { AuditEventRow, ListAuditOptions, NewAuditEvent } from './audit.js';
+export type { AuthenticatorPatch, AuthenticatorRow, NewAuthenticatorRow } from './authenticators.js';
+export {
+  type Engine,
+  isDatabaseReachable,
+  migrateToLatest,
+  type OpenDatabaseOptions,
+  type OpenedDatabase,
+  openDatabase,
+} from './database.js';
+export type { OneTimeLinkRow } from './one-time-links.js';
+export type { Database } from './schema.js';
+export type { NewSessionRow, SessionPatch, SessionRow } from './sessions.js';
+export { Store } from './store.js';
+export type { AttemptReservation, ThrottleRow, ThrottleSchedule } from './throttles.js';
+export type { ListUsersOptions, NewUserRow, UserPatch, UserRow } from './users.js';

@@ -1,0 +1,155 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. Times are integer milliseconds since the epoch and flags are
+ * 0/1 integers in both engines, so one query code serves SQLite and PostgreSQL alike.
+ */
+export interface Database {
+  users: UsersTable;
+  authenticators: AuthenticatorsTable;
+  backup_codes: BackupCodesTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  throttles: ThrottlesTable;
+  one_time_links: OneTimeLinksTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  audit_events: AuditEventsTable;
+  meta: MetaTable;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Lower case; what people type to log in (or their e-mail). */
+  username: string;
+  /** Lower case. */
+  email: string;
+  first_name: Generated<string>;
+  last_name: Generated<string>;
+  /** argon2id PHC string; null until the user sets a password through a setup link. */
+  password_hash: string | null;
+  is_admin: Generated<number>;
+  /** "OTP Configured": the administrator requires a second factor of this user. */
+  otp_required: Generated<number>;
+  disabled: Generated<number>;
+  backup_codes_confirmed: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+}
+
+export interface AuthenticatorsTable {
+  id: string;
+  user_id: string;
+  kind: 'totp' | 'webauthn';
+  name: string;
+  status: 'pending' | 'active';
+  /** TOTP secret sealed under the master key (see security/keyring); never stored in clear. */
+  secret_sealed: string | null;
+  algorithm: string | null;
+  digits: number | null;
+  period_seconds: number | null;
+  /** The highest TOTP time step accepted so far: a code at or below it is a replay. */
+  last_step: Generated<number>;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: Generated<number>;
+  transports: string | null;
+  backup_eligible: Generated<number>;
+  backed_up: Generated<number>;
+  aaguid: string | null;
+  created_at: number;
+  activated_at: number | null;
+  last_used_at: number | null;
+  /** Pending authenticators expire; active ones have null here. */
+  expires_at: number | null;
+}
+
+export interface BackupCodesTable {
+  id: string;
+  user_id: string;
+  /** Public index inside the code, so one attempt costs one slow-hash check. */
+  lookup: string;
+  code_hash: string;
+  position: number;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the random session id; the id itself only ever lives in the cookie or token. */
+  id_hash: string;
+  user_id: string;
+  /** `browser` (cookie) or `api` (bearer token from /api/v1/login). */
+  kind: 'browser' | 'api';
+  /** `password`: password proven, second factor awaited; `full`: signed in. */
+  stage: 'password' | 'full' | 'enrollment';
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  /** When the password (or a passkey) was last proven in this session. */
+  authenticated_at: number;
+  /** When a second factor was last proven in this session. */
+  second_factor_at: number | null;
+  last_seen_at: number;
+  user_agent: string | null;
+  ip: string | null;
+  /** A one-shot notice for the next page view (e.g. "a backup code was used"). */
+  flash: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ThrottlesTable {
+  /** e.g. `mfa:user:<id>`, `password:user:<id>`, `password:ip:<address>`. */
+  key: string;
+  /** Failures in a row since the last success. */
+  failures: number;
+  blocked_until: number;
+  /** 1 once the hard limit is reached: only an administrator or a backup code clears it. */
+  locked: number;
+  updated_at: number;
+}
+
+export interface OneTimeLinksTable {
+  id: string;
+  token_hash: string;
+  user_id: string | null;
+  purpose: 'password_setup' | 'admin_setup';
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface WebauthnChallengesTable {
+  id: string;
+  challenge: string;
+  user_id: string | null;
+  purpose: 'registration' | 'authentication' | 'passkey';
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  created_at: number;
+  type: string;
+  user_id: string | null;
+  actor_id: string | null;
+  ip: string | null;
+  /** JSON object with event details; never secrets, codes or passwords. */
+  detail: string;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}

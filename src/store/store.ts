@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import { ApiTokenRepository } from './api-tokens.js';
+import { AuditRepository } from './audit.js';
+import { AuthenticatorRepository } from './authenticators.js';
+import { MetaRepository } from './meta.js';
+import { OneTimeLinkRepository } from './one-time-links.js';
+import type { Database } from './schema.js';
+import { SessionRepository } from './sessions.js';
+import { ThrottleRepository } from './throttles.js';
+import { UserRepository } from './users.js';
+
+/**
+ * Every repository over one database handle. `transaction` hands the callback the same set
+ * bound to one transaction, so a use case that must change several tables does it whole or
+ * not at all.
+ */
+export class Store {
+  readonly users: UserRepository;
+  readonly authenticators: AuthenticatorRepository;
+  readonly sessions: SessionRepository;
+  readonly apiTokens: ApiTokenRepository;
+  readonly throttles: ThrottleRepository;
+  readonly oneTimeLinks: OneTimeLinkRepository;
+  readonly audit: AuditRepository;
+  readonly meta: MetaRepository;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.users = new UserRepository(db);
+    this.authenticators = new AuthenticatorRepository(db);
+    this.sessions = new SessionRepository(db);
+    this.apiTokens = new ApiTokenRepository(db);
+    this.throttles = new ThrottleRepository(db);
+    this.oneTimeLinks = new OneTimeLinkRepository(db);
+    this.audit = new AuditRepository(db);
+    this.meta = new MetaRepository(db);
+  }
+
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this);
+    return this.db.transaction().execute((trx) => work(new Store(trx)));
+  }
+}

@@ -1,0 +1,111 @@
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
+import type { Database, ThrottlesTable } from './schema.js';
+
+export type ThrottleRow = Selectable<ThrottlesTable>;
+
+/** How failures in a row turn into waiting time (and, for second factors, a lock). */
+export interface ThrottleSchedule {
+  /** Failures in a row allowed before any wait. */
+  readonly freeFailures: number;
+  /** The wait after the last free failure; it doubles with every further failure. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Failures in a row that lock until an administrator (or a backup code) clears it. */
+  readonly lockAfterFailures: number | null;
+}
+
+export type AttemptReservation =
+  | { readonly allowed: true; readonly failures: number }
+  | { readonly allowed: false; readonly blockedUntil: number; readonly locked: boolean };
+
+/**
+ * Failure counters shared by every process through the database (RFC 4226 §7.3).
+ *
+ * An attempt is counted *before* the code or password is checked, in one atomic upsert that
+ * also refuses it when the key is blocked. Counting afterwards would let a burst of parallel
+ * guesses all pass the "not blocked yet" check before any failure is written.
+ */
+export class ThrottleRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async reserveAttempt(key: string, now: number, schedule: ThrottleSchedule): Promise<AttemptReservation> {
+    const failuresAfter = sql<number>`throttles.failures + 1`;
+    const row = await this.db
+      .insertInto('throttles')
+      .values({
+        key,
+        failures: 1,
+        blocked_until: blockedUntilFor(sql<number>`1`, now, schedule),
+        locked: schedule.lockAfterFailures !== null && schedule.lockAfterFailures <= 1 ? 1 : 0,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({
+            failures: failuresAfter,
+            blocked_until: blockedUntilFor(failuresAfter, now, schedule),
+            locked:
+              schedule.lockAfterFailures === null
+                ? sql<number>`throttles.locked`
+                : sql<number>`case when throttles.failures + 1 >= ${schedule.lockAfterFailures} then 1 else throttles.locked end`,
+            updated_at: now,
+          })
+          .where('throttles.blocked_until', '<=', now)
+          .where('throttles.locked', '=', 0),
+      )
+      .returning('failures')
+      .executeTakeFirst();
+    if (row) return { allowed: true, failures: row.failures };
+    const current = await this.find(key);
+    return { allowed: false, blockedUntil: current?.blocked_until ?? now, locked: current?.locked === 1 };
+  }
+
+  /** A success: the failures in a row end. A lock is kept unless `clearLock` says otherwise. */
+  async recordSuccess(
+    key: string,
+    now: number,
+    options: { readonly clearLock?: boolean } = {},
+  ): Promise<void> {
+    let query = this.db
+      .updateTable('throttles')
+      .set({ failures: 0, blocked_until: 0, updated_at: now, ...(options.clearLock ? { locked: 0 } : {}) })
+      .where('key', '=', key);
+    if (!options.clearLock) query = query.where('locked', '=', 0);
+    await query.execute();
+  }
+
+  async find(key: string): Promise<ThrottleRow | undefined> {
+    return this.db.selectFrom('throttles').selectAll().where('key', '=', key).executeTakeFirst();
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.db.deleteFrom('throttles').where('key', '=', key).execute();
+  }
+}
+
+/**
+ * The schedule as one SQL `case`, so the new block time is computed in the same statement
+ * that counts the failure: no window between counting and blocking.
+ */
+function blockedUntilFor(
+  failures: RawBuilder<number>,
+  now: number,
+  schedule: ThrottleSchedule,
+): RawBuilder<number> {
+  const steps: RawBuilder<unknown>[] = [];
+  let delay = schedule.baseDelayMs;
+  let n = schedule.freeFailures;
+  const rungs: { atLeast: number; delay: number }[] = [];
+  while (delay < schedule.maxDelayMs) {
+    rungs.push({ atLeast: n, delay });
+    delay *= 2;
+    n += 1;
+  }
+  rungs.push({ atLeast: n, delay: schedule.maxDelayMs });
+  for (const rung of rungs.reverse()) {
+    steps.push(sql`when ${failures} >= ${rung.atLeast} then cast(${now + rung.delay} as bigint)`);
+  }
+  // Explicit casts: PostgreSQL would otherwise type the branches as int4, too small for times.
+  return sql<number>`case ${sql.join(steps, sql` `)} else cast(0 as bigint) end`;
+}

@@ -1,0 +1,93 @@
+import { type Insertable, type Kysely, type Selectable, type SqlBool, sql, type Updateable } from 'kysely';
+import type { Database, UsersTable } from './schema.js';
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type UserPatch = Updateable<Omit<UsersTable, 'id' | 'created_at'>>;
+
+export interface ListUsersOptions {
+  /** Matched against user name, e-mail and names, case-insensitively. */
+  readonly search?: string | undefined;
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+export class UserRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(user: NewUserRow): Promise<void> {
+    await this.db.insertInto('users').values(user).execute();
+  }
+
+  async findById(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findByUsername(username: string): Promise<UserRow | undefined> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username.toLowerCase())
+      .executeTakeFirst();
+  }
+
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email.toLowerCase())
+      .executeTakeFirst();
+  }
+
+  /** What people type in "Username or email": either one finds the account. */
+  async findByLogin(login: string): Promise<UserRow | undefined> {
+    const key = login.trim().toLowerCase();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb('username', '=', key), eb('email', '=', key)]))
+      .executeTakeFirst();
+  }
+
+  async list(options: ListUsersOptions = {}): Promise<UserRow[]> {
+    let query = this.db.selectFrom('users').selectAll().orderBy('username');
+    if (options.search) query = query.where(this.searchFilter(options.search));
+    return query
+      .limit(options.limit ?? 1000)
+      .offset(options.offset ?? 0)
+      .execute();
+  }
+
+  async count(search?: string): Promise<number> {
+    let query = this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'));
+    if (search) query = query.where(this.searchFilter(search));
+    const row = await query.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('is_admin', '=', 1)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async update(id: string, patch: UserPatch): Promise<boolean> {
+    const result = await this.db.updateTable('users').set(patch).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Removes the user and, by foreign-key cascade, everything that belongs to them. */
+  async remove(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
+  private searchFilter(search: string) {
+    const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return sql<SqlBool>`(username like ${pattern} escape '\\' or email like ${pattern} escape '\\'
+      or lower(first_name) like ${pattern} escape '\\' or lower(last_name) like ${pattern} escape '\\')`;
+  }
+}
