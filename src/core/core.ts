@@ -2,7 +2,15 @@ import type { Keyring } from '../security/index.js';
 import type { Store } from '../store/index.js';
 import { Accounts } from './accounts.js';
 import { AuditLog } from './audit.js';
+import { Authenticators } from './authenticators.js';
 import type { Clock } from './clock.js';
+import { Passwords } from './passwords.js';
+import { SecondFactor } from './second-factor.js';
+import { Sessions } from './sessions.js';
+import { SignIn } from './sign-in.js';
+import { StepUp } from './step-up.js';
+import { Throttle } from './throttle.js';
+import { TotpEnrollments } from './totp-enrollment.js';
 
 /** The values from the configuration that the use cases need. */
 export interface CoreSettings {
@@ -28,20 +36,41 @@ export class Core {
   readonly clock: Clock;
   readonly settings: CoreSettings;
   readonly audit: AuditLog;
+  readonly throttle: Throttle;
+  readonly sessions: Sessions;
   readonly accounts: Accounts;
+  readonly secondFactor: SecondFactor;
+  readonly signIn: SignIn;
+  readonly stepUp: StepUp;
+  readonly totp: TotpEnrollments;
+  readonly authenticators: Authenticators;
+  readonly passwords: Passwords;
 
   constructor(deps: CoreDependencies) {
-    this.store = deps.store;
-    this.keyring = deps.keyring;
-    this.clock = deps.clock;
-    this.settings = deps.settings;
-    this.audit = new AuditLog(deps.store, deps.clock);
+    const { store, keyring, clock, settings } = deps;
+    this.store = store;
+    this.keyring = keyring;
+    this.clock = clock;
+    this.settings = settings;
+    const audit = new AuditLog(store, clock);
+    const throttle = new Throttle(store, clock);
+    const sessions = new Sessions(store, clock);
+    const secondFactor = new SecondFactor({ store, keyring, clock, audit, throttle });
+    this.audit = audit;
+    this.throttle = throttle;
+    this.sessions = sessions;
+    this.secondFactor = secondFactor;
     this.accounts = new Accounts({
-      store: deps.store,
-      clock: deps.clock,
-      audit: this.audit,
-      publicUrl: deps.settings.publicUrl,
-      setupLinkHours: deps.settings.setupLinkHours,
+      store,
+      clock,
+      audit,
+      publicUrl: settings.publicUrl,
+      setupLinkHours: settings.setupLinkHours,
     });
+    this.signIn = new SignIn({ store, clock, audit, throttle, sessions, secondFactor });
+    this.stepUp = new StepUp({ store, clock, audit, sessions, secondFactor });
+    this.totp = new TotpEnrollments({ store, keyring, clock, audit, issuer: settings.issuer });
+    this.authenticators = new Authenticators({ store, clock, audit });
+    this.passwords = new Passwords({ store, clock, audit });
   }
 }

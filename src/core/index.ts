@@ -1,5 +1,6 @@
 export type { CreatedUser, NewUser, UserDetails } from './accounts.js';
 export type { AuditEntry, AuditEventType } from './audit.js';
+export type { Authenticators } from './authenticators.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';
 export { Core, type CoreDependencies, type CoreSettings } from './core.js';
 export { isTwofoldError, TwofoldError, type TwofoldErrorCode } from './errors.js';
@@ -8,7 +9,22 @@ export {
   MasterKeyMismatchError,
   type RotationResult,
   resealAll,
+  totpSecretContext,
   verifyMasterKey,
 } from './master-key-check.js';
-export type { AuthenticatorSummary, UserSummary } from './users.js';
-export { PASSWORD_MIN_LENGTH } from './validation.js';
+export type { PasswordChangeInput } from './passwords.js';
+export { isRecentlyAuthenticated, requireRecentAuthentication } from './recent-authentication.js';
+export type { SecondFactorProof } from './second-factor.js';
+export {
+  type ActiveSession,
+  type IssuedSession,
+  PENDING_LOGIN_LIFETIME_MS,
+  RECENT_AUTHENTICATION_MS,
+  SESSION_LIFETIME_MS,
+  type SessionKind,
+} from './sessions.js';
+export { invalidCredentials, type LoginInput, type LoginResult } from './sign-in.js';
+export { describeWait, THROTTLE_POLICIES, throttleKeys } from './throttle.js';
+export { PENDING_AUTHENTICATOR_LIFETIME_MS, type ActivatedAuthenticator, type TotpEnrollment } from './totp-enrollment.js';
+export { type AuthenticatorSummary, isoTime, type UserSummary, summarizeAuthenticator, summarizeUser } from './users.js';
+export { normalizeName, PASSWORD_MIN_LENGTH } from './validation.js';

@@ -1,7 +1,12 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Core } from '../core/index.js';
-import { sendJsonError, toPublicError } from './error-handler.js';
+import { apiRoutes } from './api/index.js';
+import { sendJsonError, toPublicError, wantsHtml } from './error-handler.js';
 import { healthRoutes } from './health.js';
+import { pageRoutes, sendHtmlError } from './pages/index.js';
 
 export interface AppOptions {
   readonly core: Core;
@@ -13,6 +18,7 @@ export interface AppOptions {
 
 /** Builds the whole HTTP application on a Core. Nothing listens until the caller says so. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { core } = options;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One line per request would dominate the logs and the hot path; errors are logged.
@@ -22,13 +28,42 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
 
+  await app.register(helmet, {
+    // Strict CSP: our own scripts and styles only, no inline code; forms post only to us.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    // HSTS only means something over https; on plain http it is ignored or harmful.
+    hsts: core.settings.publicUrl.startsWith('https:'),
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: options.bodyLimit ?? 64 * 1024 });
+
   app.setErrorHandler((error, request, reply) => {
     const publicError = toPublicError(error);
     if (publicError.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendJsonError(reply, publicError);
+    return wantsHtml(request) ? sendHtmlError(reply, publicError) : sendJsonError(reply, publicError);
   });
-  app.setNotFoundHandler((_request, reply) => sendJsonError(reply, { status: 404, message: 'Not found.' }));
+  app.setNotFoundHandler((request, reply) => {
+    const notFound = { status: 404, message: 'Not found.' };
+    return wantsHtml(request) ? sendHtmlError(reply, notFound) : sendJsonError(reply, notFound);
+  });
 
-  await app.register(healthRoutes, { core: options.core });
+  await app.register(healthRoutes, { core });
+  await app.register(pageRoutes, { core });
+  await app.register(apiRoutes, { core, prefix: '/api' });
   return app;
 }

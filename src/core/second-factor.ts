@@ -1,0 +1,90 @@
+import { verifyTotp } from '../otp/index.js';
+import type { Keyring } from '../security/index.js';
+import type { Store, UserRow } from '../store/index.js';
+import type { AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { TwofoldError } from './errors.js';
+import { totpSecretContext } from './master-key-check.js';
+import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
+
+/** What proved the second factor. */
+export interface SecondFactorProof {
+  readonly method: 'totp';
+  readonly authenticatorId: string;
+}
+
+export interface SecondFactorContext {
+  readonly ip?: string | undefined;
+  /** For the audit log: where the code was entered. */
+  readonly purpose: 'login' | 'step_up';
+}
+
+export interface SecondFactorDependencies {
+  readonly store: Store;
+  readonly keyring: Keyring;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly throttle: Throttle;
+}
+
+export const invalidCode = () =>
+  new TwofoldError('invalid_code', 'The one-time code is not valid. Enter the current code from your device.', {
+    field: 'otp',
+  });
+
+/**
+ * Checks a one-time code against every active TOTP device of a user. The one place where codes
+ * are accepted, for the login page, the API and step-up alike, so the replay guard and the
+ * failure counter are the same for all of them.
+ */
+export class SecondFactor {
+  constructor(private readonly deps: SecondFactorDependencies) {}
+
+  async verify(user: UserRow, rawCode: string, context: SecondFactorContext): Promise<SecondFactorProof> {
+    const { store, keyring, clock, audit, throttle } = this.deps;
+    const key = throttleKeys.secondFactor(user.id);
+    // Counted before checking: a burst of parallel guesses cannot outrun the counter.
+    const failures = await throttle.reserve('secondFactor', key);
+    const code = rawCode.replace(/\s+/g, '');
+    const now = clock.now();
+    let replayed = false;
+
+    for (const device of await store.authenticators.listActiveByUser(user.id, 'totp')) {
+      const secret = keyring.unseal(device.secret_sealed as string, totpSecretContext(device.id));
+      const result = verifyTotp({
+        code,
+        secret,
+        atMillis: now,
+        digits: device.digits ?? 6,
+        periodSeconds: device.period_seconds ?? 30,
+        afterTimeStep: device.last_step,
+      });
+      secret.fill(0);
+      if (!result.valid) {
+        continue;
+      }
+      // The database decides who used the step first (RFC 6238 §5.2): of two racing requests
+      // with the same code, the loser sees `false` here and fails like any replay.
+      if (await store.authenticators.acceptTotpStep(device.id, result.timeStep, now)) {
+        // The attempt that reached the lock threshold was counted (and locked) before it was
+        // checked; being right, it must not leave the account locked.
+        await throttle.succeed(key, { clearLock: failures >= lockThreshold });
+        return { method: 'totp', authenticatorId: device.id };
+      }
+      replayed = true;
+    }
+
+    if (failures >= lockThreshold) {
+      await audit.record({ type: 'second_factor.locked', userId: user.id, ip: context.ip, detail: { failures } });
+    }
+    await audit.record({
+      type: context.purpose === 'login' ? 'login.failed' : 'step_up.failed',
+      userId: user.id,
+      ip: context.ip,
+      detail: { reason: replayed ? 'code_replayed' : 'code_invalid', failures },
+    });
+    throw invalidCode();
+  }
+}
+
+const lockThreshold = THROTTLE_POLICIES.secondFactor.lockAfterFailures;

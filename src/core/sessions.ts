@@ -1,0 +1,125 @@
+import { hashToken, randomToken } from '../security/index.js';
+import type { SessionRow, Store, UserRow } from '../store/index.js';
+import type { Clock } from './clock.js';
+import { TwofoldError } from './errors.js';
+
+/** How long things last. */
+export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;
+/** A password step waiting for its second factor is remembered this long (issue 3). */
+export const PENDING_LOGIN_LIFETIME_MS = 5 * 60_000;
+/** Sensitive actions need a proof of identity younger than this (DESIGN.md §4.5). */
+export const RECENT_AUTHENTICATION_MS = 5 * 60_000;
+
+export type SessionKind = SessionRow['kind'];
+export type SessionStage = SessionRow['stage'];
+
+/** A session as the use cases see it. `token` is only known right after creation or rotation. */
+export interface IssuedSession {
+  readonly token: string;
+  readonly csrfToken: string;
+  readonly expiresAt: number;
+  readonly stage: SessionStage;
+}
+
+export interface ActiveSession {
+  readonly idHash: string;
+  readonly row: SessionRow;
+  readonly user: UserRow;
+}
+
+export interface NewSession {
+  readonly userId: string;
+  readonly kind: SessionKind;
+  readonly stage: SessionStage;
+  readonly secondFactorAt: number | null;
+  readonly authenticatedAt?: number;
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/**
+ * Browser sessions and API login tokens. Ids are 256 random bits; only their SHA-256 is stored,
+ * so a database dump holds no usable session (DESIGN.md §4.7).
+ */
+export class Sessions {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(session: NewSession, store: Store = this.store): Promise<IssuedSession> {
+    const now = this.clock.now();
+    const token = randomToken();
+    const csrfToken = randomToken();
+    const expiresAt = now + (session.stage === 'password' ? PENDING_LOGIN_LIFETIME_MS : SESSION_LIFETIME_MS);
+    await store.sessions.insert({
+      id_hash: hashToken(token),
+      user_id: session.userId,
+      kind: session.kind,
+      stage: session.stage,
+      csrf_token: csrfToken,
+      created_at: now,
+      expires_at: expiresAt,
+      authenticated_at: session.authenticatedAt ?? now,
+      second_factor_at: session.secondFactorAt,
+      last_seen_at: now,
+      user_agent: session.userAgent?.slice(0, 300) ?? null,
+      ip: session.ip ?? null,
+    });
+    return { token, csrfToken, expiresAt, stage: session.stage };
+  }
+
+  /** The live session behind a token, with its user; undefined when unknown, expired or disabled. */
+  async resolve(token: string | undefined): Promise<ActiveSession | undefined> {
+    if (!token || token.length > 200) return undefined;
+    const idHash = hashToken(token);
+    const row = await this.store.sessions.findLive(idHash, this.clock.now());
+    if (!row) return undefined;
+    const user = await this.store.users.findById(row.user_id);
+    if (!user || user.disabled === 1) return undefined;
+    return { idHash, row, user };
+  }
+
+  /**
+   * Gives the session a new id (and CSRF token) while changing its stage or proof times: at
+   * login and at every step-up, so an id planted or seen before cannot ride the new privileges.
+   */
+  async rotate(
+    session: ActiveSession,
+    change: { stage?: SessionStage; authenticatedAt?: number; secondFactorAt?: number | null },
+  ): Promise<IssuedSession> {
+    const now = this.clock.now();
+    const token = randomToken();
+    const csrfToken = randomToken();
+    const stage = change.stage ?? session.row.stage;
+    const expiresAt =
+      stage === 'password' ? now + PENDING_LOGIN_LIFETIME_MS : Math.max(session.row.expires_at, now + SESSION_LIFETIME_MS);
+    const rotated = await this.store.sessions.rotate(session.idHash, hashToken(token), {
+      stage,
+      csrf_token: csrfToken,
+      expires_at: expiresAt,
+      last_seen_at: now,
+      ...(change.authenticatedAt === undefined ? {} : { authenticated_at: change.authenticatedAt }),
+      ...(change.secondFactorAt === undefined ? {} : { second_factor_at: change.secondFactorAt }),
+    });
+    if (!rotated) throw new TwofoldError('unauthenticated', 'Your session has ended. Please log in again.');
+    return { token, csrfToken, expiresAt, stage };
+  }
+
+  async end(session: ActiveSession): Promise<void> {
+    await this.store.sessions.remove(session.idHash);
+  }
+
+  async endToken(token: string): Promise<void> {
+    await this.store.sessions.remove(hashToken(token));
+  }
+
+  /** Ends every other session of the user (after a password change or an admin reset). */
+  async endOthers(userId: string, keep?: ActiveSession): Promise<number> {
+    return this.store.sessions.removeAllForUser(userId, keep?.idHash);
+  }
+
+  async setFlash(session: ActiveSession, message: string | null): Promise<void> {
+    await this.store.sessions.update(session.idHash, { flash: message });
+  }
+}

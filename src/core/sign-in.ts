@@ -1,0 +1,185 @@
+import { hashPassword, passwordNeedsRehash, verifyAgainstDummy, verifyPassword } from '../security/index.js';
+import type { Store, UserRow } from '../store/index.js';
+import type { AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { TwofoldError } from './errors.js';
+import { invalidCode, type SecondFactor, type SecondFactorProof } from './second-factor.js';
+import type { ActiveSession, IssuedSession, SessionKind, Sessions } from './sessions.js';
+import { type Throttle, throttleKeys } from './throttle.js';
+
+export interface LoginInput {
+  /** User name or e-mail. */
+  readonly login: string;
+  /** The password, possibly with the one-time code typed right after it (seed 001). */
+  readonly password: string;
+  /** The code in a field of its own, when the client has one. */
+  readonly otp?: string | undefined;
+  readonly kind: SessionKind;
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+export type LoginResult =
+  | { readonly outcome: 'signed_in'; readonly user: UserRow; readonly session: IssuedSession; readonly proof?: SecondFactorProof }
+  /**
+   * The password was right but the second factor is missing or wrong. For browsers, `pending`
+   * remembers the password step for five minutes so only the code must be entered next.
+   */
+  | {
+      readonly outcome: 'second_factor_required';
+      readonly user: UserRow;
+      readonly pending: IssuedSession | undefined;
+      readonly codeWasWrong: boolean;
+    };
+
+export interface SignInDependencies {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly throttle: Throttle;
+  readonly sessions: Sessions;
+  readonly secondFactor: SecondFactor;
+}
+
+/** One message for a wrong password and an unknown user, so neither reveals which it was. */
+export const invalidCredentials = () => new TwofoldError('invalid_credentials', 'Invalid username or password.');
+
+/**
+ * Signing in with a password and, when the user has one, a second factor — from the login page
+ * and the API alike.
+ */
+export class SignIn {
+  constructor(private readonly deps: SignInDependencies) {}
+
+  async login(input: LoginInput): Promise<LoginResult> {
+    const { store, throttle } = this.deps;
+    const accountKey = throttleKeys.passwordAccount(input.login);
+    await throttle.reserve('passwordAccount', accountKey);
+    if (input.ip) await throttle.reserve('passwordAddress', throttleKeys.passwordAddress(input.ip));
+
+    const user = await store.users.findByLogin(input.login);
+    if (!user || user.password_hash === null || user.disabled === 1) {
+      // The same argon2 work as for a real account: the answer takes as long either way.
+      await verifyAgainstDummy(input.password);
+      await this.recordFailure(user, input, user ? 'no_password_or_disabled' : 'unknown_user');
+      throw invalidCredentials();
+    }
+
+    const devices = await store.authenticators.listActiveByUser(user.id);
+    const { passwordOk, appendedCode } = await this.checkPassword(user, input, devices);
+    if (!passwordOk) {
+      await this.recordFailure(user, input, 'password');
+      throw invalidCredentials();
+    }
+    await throttle.succeed(accountKey);
+    if (input.ip) await throttle.succeed(throttleKeys.passwordAddress(input.ip));
+    await this.rehashIfNeeded(user, input.password, appendedCode);
+
+    if (devices.length === 0) return this.signIn(user, input, undefined);
+
+    const code = input.otp?.trim() || appendedCode;
+    if (code) {
+      try {
+        const proof = await this.deps.secondFactor.verify(user, code, { ip: input.ip, purpose: 'login' });
+        return this.signIn(user, input, proof);
+      } catch (error) {
+        if (!(error instanceof TwofoldError) || error.code !== 'invalid_code') throw error;
+        return this.secondFactorRequired(user, input, true);
+      }
+    }
+    return this.secondFactorRequired(user, input, false);
+  }
+
+  /** The second step of a browser login: the code for a remembered password step. */
+  async completeSecondFactor(pending: ActiveSession, code: string, ip?: string): Promise<IssuedSession> {
+    if (pending.row.stage !== 'password') {
+      throw new TwofoldError('unauthenticated', 'Your login has expired. Please log in again.');
+    }
+    const proof = await this.deps.secondFactor.verify(pending.user, code, { ip, purpose: 'login' });
+    const now = this.deps.clock.now();
+    const session = await this.deps.sessions.rotate(pending, { stage: 'full', secondFactorAt: now });
+    await this.afterSignIn(pending.user, ip, proof);
+    return session;
+  }
+
+  /**
+   * Password first, then the code. With an active factor and no separate code field, the input
+   * is first read as password + code, then as the whole password (a password may end in
+   * digits): never more than two argon2 checks per attempt.
+   */
+  private async checkPassword(
+    user: UserRow,
+    input: LoginInput,
+    devices: readonly { kind: string; digits: number | null }[],
+  ): Promise<{ passwordOk: boolean; appendedCode: string | undefined }> {
+    const hash = user.password_hash as string;
+    const totpDigits = devices.find((d) => d.kind === 'totp')?.digits ?? 6;
+    const canHaveAppendedCode = devices.length > 0 && !input.otp?.trim();
+    const split = new RegExp(`^([\\s\\S]+?)(\\d{${totpDigits}})$`).exec(input.password);
+    if (canHaveAppendedCode && split) {
+      if (await verifyPassword(hash, split[1]!)) return { passwordOk: true, appendedCode: split[2] };
+    }
+    return { passwordOk: await verifyPassword(hash, input.password), appendedCode: undefined };
+  }
+
+  private async signIn(user: UserRow, input: LoginInput, proof: SecondFactorProof | undefined): Promise<LoginResult> {
+    const now = this.deps.clock.now();
+    const session = await this.deps.sessions.create({
+      userId: user.id,
+      kind: input.kind,
+      stage: 'full',
+      secondFactorAt: proof ? now : null,
+      ip: input.ip,
+      userAgent: input.userAgent,
+    });
+    await this.afterSignIn(user, input.ip, proof);
+    return { outcome: 'signed_in', user, session, ...(proof ? { proof } : {}) };
+  }
+
+  private async afterSignIn(user: UserRow, ip: string | undefined, proof: SecondFactorProof | undefined) {
+    const now = this.deps.clock.now();
+    await this.deps.store.users.update(user.id, { last_login_at: now });
+    await this.deps.audit.record({
+      type: 'login.succeeded',
+      userId: user.id,
+      ip,
+      detail: { method: proof ? proof.method : 'password', ...(proof ? { authenticatorId: proof.authenticatorId } : {}) },
+    });
+  }
+
+  private async secondFactorRequired(user: UserRow, input: LoginInput, codeWasWrong: boolean): Promise<LoginResult> {
+    if (!codeWasWrong) {
+      await this.deps.audit.record({
+        type: 'login.failed',
+        userId: user.id,
+        ip: input.ip,
+        detail: { reason: 'second_factor_missing' },
+      });
+    }
+    const pending =
+      input.kind === 'browser'
+        ? await this.deps.sessions.create({
+            userId: user.id,
+            kind: 'browser',
+            stage: 'password',
+            secondFactorAt: null,
+            ip: input.ip,
+            userAgent: input.userAgent,
+          })
+        : undefined;
+    return { outcome: 'second_factor_required', user, pending, codeWasWrong };
+  }
+
+  private async recordFailure(user: UserRow | undefined, input: LoginInput, reason: string): Promise<void> {
+    await this.deps.audit.record({ type: 'login.failed', userId: user?.id ?? null, ip: input.ip, detail: { reason } });
+  }
+
+  /** OWASP parameters change over time; a successful login is the only moment to re-hash. */
+  private async rehashIfNeeded(user: UserRow, input: string, appendedCode: string | undefined): Promise<void> {
+    if (!passwordNeedsRehash(user.password_hash as string)) return;
+    const password = appendedCode ? input.slice(0, -appendedCode.length) : input;
+    await this.deps.store.users.update(user.id, { password_hash: await hashPassword(password) });
+  }
+}
+
+export { invalidCode };

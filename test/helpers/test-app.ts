@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import { Core, ManualClock, type TotpEnrollment } from '../../src/core/index.js';
+import { buildApp } from '../../src/http/app.js';
+import { generateTotp } from '../../src/otp/index.js';
+import { generateMasterKey, Keyring } from '../../src/security/index.js';
+import type { Store, UserRow } from '../../src/store/index.js';
+import { openTempSqlite } from './sqlite-store.js';
+
+/** 2026-01-01T00:00:10Z: ten seconds into a 30-second TOTP step, so ±1 step is unambiguous. */
+export const TEST_EPOCH = Date.UTC(2026, 0, 1, 0, 0, 10);
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly core: Core;
+  readonly store: Store;
+  readonly clock: ManualClock;
+  readonly dataDir: string;
+  /** A user with a password (and optionally active TOTP devices). */
+  createUser(username: string, password?: string, options?: { isAdmin?: boolean; otpRequired?: boolean }): Promise<UserRow>;
+  /** Enrolls and activates a TOTP device for the user; returns its base32 secret. */
+  enrollTotp(user: UserRow, name?: string): Promise<{ secret: string; authenticatorId: string }>;
+  /** The code for a secret at the clock's current time (or `offsetSteps` steps away). */
+  codeFor(secret: string, offsetSteps?: number): string;
+  close(): Promise<void>;
+}
+
+/**
+ * A whole Twofold app on a real SQLite file in a temp dir, with an injected clock: what the
+ * HTTP tests drive through `app.inject()` or a real socket.
+ */
+export async function createTestApp(options: { publicUrl?: string; issuer?: string } = {}): Promise<TestApp> {
+  const database = await openTempSqlite();
+  const clock = new ManualClock(TEST_EPOCH);
+  const core = new Core({
+    store: database.store,
+    keyring: Keyring.fromKeys([generateMasterKey()]),
+    clock,
+    settings: {
+      publicUrl: options.publicUrl ?? 'http://localhost:8080',
+      issuer: options.issuer ?? 'Twofold',
+      setupLinkHours: 72,
+    },
+  });
+  const app = await buildApp({ core, logger: false });
+  await app.ready();
+
+  const codeFor = (secret: string, offsetSteps = 0) =>
+    generateTotp({ secret, atMillis: clock.now() + offsetSteps * 30_000 });
+
+  return {
+    app,
+    core,
+    store: database.store,
+    clock,
+    dataDir: database.dataDir,
+    async createUser(username, password = 'correct horse battery', userOptions = {}) {
+      const { user } = await core.accounts.createUser({
+        username,
+        email: `${username}@example.test`,
+        password,
+        isAdmin: userOptions.isAdmin,
+        otpRequired: userOptions.otpRequired,
+      });
+      return (await database.store.users.findById(user.id)) as UserRow;
+    },
+    async enrollTotp(user, name) {
+      const enrollment: TotpEnrollment = await core.totp.start(user);
+      // The activation code uses the previous step, leaving the current one free for a login.
+      await core.totp.activate(user, enrollment.authenticatorId, {
+        code: codeFor(enrollment.secret, -1),
+        name,
+      });
+      return { secret: enrollment.secret, authenticatorId: enrollment.authenticatorId };
+    },
+    codeFor,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
