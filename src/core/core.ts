@@ -1,8 +1,10 @@
 import type { Keyring } from '../security/index.js';
 import type { Store } from '../store/index.js';
 import { Accounts } from './accounts.js';
+import { ApiTokens } from './api-tokens.js';
 import { AuditLog } from './audit.js';
 import { Authenticators } from './authenticators.js';
+import { BackupCodes } from './backup-codes.js';
 import type { Clock } from './clock.js';
 import { Passwords } from './passwords.js';
 import { SecondFactor } from './second-factor.js';
@@ -45,6 +47,8 @@ export class Core {
   readonly totp: TotpEnrollments;
   readonly authenticators: Authenticators;
   readonly passwords: Passwords;
+  readonly backupCodes: BackupCodes;
+  readonly apiTokens: ApiTokens;
 
   constructor(deps: CoreDependencies) {
     const { store, keyring, clock, settings } = deps;
@@ -55,7 +59,9 @@ export class Core {
     const audit = new AuditLog(store, clock);
     const throttle = new Throttle(store, clock);
     const sessions = new Sessions(store, clock);
-    const secondFactor = new SecondFactor({ store, keyring, clock, audit, throttle });
+    const backupCodes = new BackupCodes({ store, keyring, clock, audit });
+    const secondFactor = new SecondFactor({ store, keyring, clock, audit, throttle, backupCodes });
+    this.backupCodes = backupCodes;
     this.audit = audit;
     this.throttle = throttle;
     this.sessions = sessions;
@@ -72,5 +78,6 @@ export class Core {
     this.totp = new TotpEnrollments({ store, keyring, clock, audit, issuer: settings.issuer });
     this.authenticators = new Authenticators({ store, clock, audit });
     this.passwords = new Passwords({ store, clock, audit });
+    this.apiTokens = new ApiTokens({ store, clock, audit });
   }
 }

@@ -1,6 +1,22 @@
 export type { CreatedUser, NewUser, UserDetails } from './accounts.js';
+export {
+  API_TOKEN_PREFIX,
+  type ApiTokenPrincipal,
+  type ApiTokenSummary,
+  ApiTokens,
+  type CreatedApiToken,
+  isApiToken,
+  type NewApiToken,
+} from './api-tokens.js';
 export type { AuditEntry, AuditEventType } from './audit.js';
 export type { Authenticators } from './authenticators.js';
+export {
+  BACKUP_CODE_COUNT,
+  BACKUP_CODE_HANDOUT_MS,
+  type BackupCodeStatus,
+  formatBackupCode,
+  normalizeBackupCode,
+} from './backup-codes.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';
 export { Core, type CoreDependencies, type CoreSettings } from './core.js';
 export { isTwofoldError, TwofoldError, type TwofoldErrorCode } from './errors.js';
@@ -25,6 +41,16 @@ export {
 } from './sessions.js';
 export { invalidCredentials, type LoginInput, type LoginResult } from './sign-in.js';
 export { describeWait, THROTTLE_POLICIES, throttleKeys } from './throttle.js';
-export { PENDING_AUTHENTICATOR_LIFETIME_MS, type ActivatedAuthenticator, type TotpEnrollment } from './totp-enrollment.js';
-export { type AuthenticatorSummary, isoTime, type UserSummary, summarizeAuthenticator, summarizeUser } from './users.js';
+export {
+  type ActivatedAuthenticator,
+  PENDING_AUTHENTICATOR_LIFETIME_MS,
+  type TotpEnrollment,
+} from './totp-enrollment.js';
+export {
+  type AuthenticatorSummary,
+  isoTime,
+  summarizeAuthenticator,
+  summarizeUser,
+  type UserSummary,
+} from './users.js';
 export { normalizeName, PASSWORD_MIN_LENGTH } from './validation.js';

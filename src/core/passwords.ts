@@ -35,7 +35,9 @@ export class Passwords {
     checkNewPassword(input.newPassword, 'newPassword');
     const hash = session.user.password_hash;
     if (hash === null || !(await verifyPassword(hash, input.currentPassword))) {
-      throw new TwofoldError('invalid_input', 'The current password is not right.', { field: 'currentPassword' });
+      throw new TwofoldError('invalid_input', 'The current password is not right.', {
+        field: 'currentPassword',
+      });
     }
     const newHash = await hashPassword(input.newPassword);
     await store.transaction(async (tx) => {

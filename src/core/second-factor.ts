@@ -2,16 +2,16 @@ import { verifyTotp } from '../otp/index.js';
 import type { Keyring } from '../security/index.js';
 import type { Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
+import { type BackupCodes, normalizeBackupCode } from './backup-codes.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 import { totpSecretContext } from './master-key-check.js';
 import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
 
 /** What proved the second factor. */
-export interface SecondFactorProof {
-  readonly method: 'totp';
-  readonly authenticatorId: string;
-}
+export type SecondFactorProof =
+  | { readonly method: 'totp'; readonly authenticatorId: string }
+  | { readonly method: 'backup_code'; readonly position: number; readonly remaining: number };
 
 export interface SecondFactorContext {
   readonly ip?: string | undefined;
@@ -25,12 +25,17 @@ export interface SecondFactorDependencies {
   readonly clock: Clock;
   readonly audit: AuditLog;
   readonly throttle: Throttle;
+  readonly backupCodes: BackupCodes;
 }
 
 export const invalidCode = () =>
-  new TwofoldError('invalid_code', 'The one-time code is not valid. Enter the current code from your device.', {
-    field: 'otp',
-  });
+  new TwofoldError(
+    'invalid_code',
+    'The one-time code is not valid. Enter the current code from your device.',
+    {
+      field: 'otp',
+    },
+  );
 
 /**
  * Checks a one-time code against every active TOTP device of a user. The one place where codes
@@ -41,6 +46,8 @@ export class SecondFactor {
   constructor(private readonly deps: SecondFactorDependencies) {}
 
   async verify(user: UserRow, rawCode: string, context: SecondFactorContext): Promise<SecondFactorProof> {
+    const backupCode = normalizeBackupCode(rawCode);
+    if (backupCode) return this.verifyBackupCode(user, backupCode, context);
     const { store, keyring, clock, audit, throttle } = this.deps;
     const key = throttleKeys.secondFactor(user.id);
     // Counted before checking: a burst of parallel guesses cannot outrun the counter.
@@ -75,7 +82,12 @@ export class SecondFactor {
     }
 
     if (failures >= lockThreshold) {
-      await audit.record({ type: 'second_factor.locked', userId: user.id, ip: context.ip, detail: { failures } });
+      await audit.record({
+        type: 'second_factor.locked',
+        userId: user.id,
+        ip: context.ip,
+        detail: { failures },
+      });
     }
     await audit.record({
       type: context.purpose === 'login' ? 'login.failed' : 'step_up.failed',
@@ -84,6 +96,44 @@ export class SecondFactor {
       detail: { reason: replayed ? 'code_replayed' : 'code_invalid', failures },
     });
     throw invalidCode();
+  }
+
+  /**
+   * Backup codes have a counter of their own and pass the 100-failure lock: they are the way
+   * back in for a user whose device is lost or whose codes were guessed at (DESIGN.md §4.3).
+   * With 50 secret bits per code the counter only keeps the argon2 work bounded.
+   */
+  private async verifyBackupCode(
+    user: UserRow,
+    code: string,
+    context: SecondFactorContext,
+  ): Promise<SecondFactorProof> {
+    const { audit, throttle, backupCodes } = this.deps;
+    const key = throttleKeys.backupCode(user.id);
+    await throttle.reserve('backupCode', key);
+    const used = await backupCodes.consume(user, code);
+    if (!used) {
+      await audit.record({
+        type: context.purpose === 'login' ? 'login.failed' : 'step_up.failed',
+        userId: user.id,
+        ip: context.ip,
+        detail: { reason: 'backup_code_invalid' },
+      });
+      throw invalidCode();
+    }
+    await throttle.succeed(key);
+    const mfaKey = throttleKeys.secondFactor(user.id);
+    const wasLocked = await throttle.isLocked(mfaKey);
+    await throttle.succeed(mfaKey, { clearLock: true });
+    await audit.record({
+      type: 'backup_code.used',
+      userId: user.id,
+      ip: context.ip,
+      detail: { position: used.position, remaining: used.remaining },
+    });
+    if (wasLocked)
+      await audit.record({ type: 'second_factor.unlocked', userId: user.id, detail: { by: 'backup_code' } });
+    return { method: 'backup_code', position: used.position, remaining: used.remaining };
   }
 }
 

@@ -35,6 +35,8 @@ export interface NewSession {
   readonly authenticatedAt?: number;
   readonly ip?: string | undefined;
   readonly userAgent?: string | undefined;
+  /** A notice for the first page view. */
+  readonly flash?: string | null;
 }
 
 /**
@@ -65,6 +67,7 @@ export class Sessions {
       last_seen_at: now,
       user_agent: session.userAgent?.slice(0, 300) ?? null,
       ip: session.ip ?? null,
+      flash: session.flash ?? null,
     });
     return { token, csrfToken, expiresAt, stage: session.stage };
   }
@@ -86,14 +89,21 @@ export class Sessions {
    */
   async rotate(
     session: ActiveSession,
-    change: { stage?: SessionStage; authenticatedAt?: number; secondFactorAt?: number | null },
+    change: {
+      stage?: SessionStage;
+      authenticatedAt?: number;
+      secondFactorAt?: number | null;
+      flash?: string | null;
+    },
   ): Promise<IssuedSession> {
     const now = this.clock.now();
     const token = randomToken();
     const csrfToken = randomToken();
     const stage = change.stage ?? session.row.stage;
     const expiresAt =
-      stage === 'password' ? now + PENDING_LOGIN_LIFETIME_MS : Math.max(session.row.expires_at, now + SESSION_LIFETIME_MS);
+      stage === 'password'
+        ? now + PENDING_LOGIN_LIFETIME_MS
+        : Math.max(session.row.expires_at, now + SESSION_LIFETIME_MS);
     const rotated = await this.store.sessions.rotate(session.idHash, hashToken(token), {
       stage,
       csrf_token: csrfToken,
@@ -101,6 +111,7 @@ export class Sessions {
       last_seen_at: now,
       ...(change.authenticatedAt === undefined ? {} : { authenticated_at: change.authenticatedAt }),
       ...(change.secondFactorAt === undefined ? {} : { second_factor_at: change.secondFactorAt }),
+      ...(change.flash ? { flash: change.flash } : {}),
     });
     if (!rotated) throw new TwofoldError('unauthenticated', 'Your session has ended. Please log in again.');
     return { token, csrfToken, expiresAt, stage };

@@ -20,7 +20,12 @@ export interface LoginInput {
 }
 
 export type LoginResult =
-  | { readonly outcome: 'signed_in'; readonly user: UserRow; readonly session: IssuedSession; readonly proof?: SecondFactorProof }
+  | {
+      readonly outcome: 'signed_in';
+      readonly user: UserRow;
+      readonly session: IssuedSession;
+      readonly proof?: SecondFactorProof;
+    }
   /**
    * The password was right but the second factor is missing or wrong. For browsers, `pending`
    * remembers the password step for five minutes so only the code must be entered next.
@@ -42,7 +47,8 @@ export interface SignInDependencies {
 }
 
 /** One message for a wrong password and an unknown user, so neither reveals which it was. */
-export const invalidCredentials = () => new TwofoldError('invalid_credentials', 'Invalid username or password.');
+export const invalidCredentials = () =>
+  new TwofoldError('invalid_credentials', 'Invalid username or password.');
 
 /**
  * Signing in with a password and, when the user has one, a second factor — from the login page
@@ -97,7 +103,11 @@ export class SignIn {
     }
     const proof = await this.deps.secondFactor.verify(pending.user, code, { ip, purpose: 'login' });
     const now = this.deps.clock.now();
-    const session = await this.deps.sessions.rotate(pending, { stage: 'full', secondFactorAt: now });
+    const session = await this.deps.sessions.rotate(pending, {
+      stage: 'full',
+      secondFactorAt: now,
+      flash: backupCodeNotice(proof),
+    });
     await this.afterSignIn(pending.user, ip, proof);
     return session;
   }
@@ -122,7 +132,11 @@ export class SignIn {
     return { passwordOk: await verifyPassword(hash, input.password), appendedCode: undefined };
   }
 
-  private async signIn(user: UserRow, input: LoginInput, proof: SecondFactorProof | undefined): Promise<LoginResult> {
+  private async signIn(
+    user: UserRow,
+    input: LoginInput,
+    proof: SecondFactorProof | undefined,
+  ): Promise<LoginResult> {
     const now = this.deps.clock.now();
     const session = await this.deps.sessions.create({
       userId: user.id,
@@ -131,6 +145,7 @@ export class SignIn {
       secondFactorAt: proof ? now : null,
       ip: input.ip,
       userAgent: input.userAgent,
+      flash: backupCodeNotice(proof),
     });
     await this.afterSignIn(user, input.ip, proof);
     return { outcome: 'signed_in', user, session, ...(proof ? { proof } : {}) };
@@ -143,11 +158,18 @@ export class SignIn {
       type: 'login.succeeded',
       userId: user.id,
       ip,
-      detail: { method: proof ? proof.method : 'password', ...(proof ? { authenticatorId: proof.authenticatorId } : {}) },
+      detail: {
+        method: proof ? proof.method : 'password',
+        ...(proof?.method === 'totp' ? { authenticatorId: proof.authenticatorId } : {}),
+      },
     });
   }
 
-  private async secondFactorRequired(user: UserRow, input: LoginInput, codeWasWrong: boolean): Promise<LoginResult> {
+  private async secondFactorRequired(
+    user: UserRow,
+    input: LoginInput,
+    codeWasWrong: boolean,
+  ): Promise<LoginResult> {
     if (!codeWasWrong) {
       await this.deps.audit.record({
         type: 'login.failed',
@@ -171,11 +193,20 @@ export class SignIn {
   }
 
   private async recordFailure(user: UserRow | undefined, input: LoginInput, reason: string): Promise<void> {
-    await this.deps.audit.record({ type: 'login.failed', userId: user?.id ?? null, ip: input.ip, detail: { reason } });
+    await this.deps.audit.record({
+      type: 'login.failed',
+      userId: user?.id ?? null,
+      ip: input.ip,
+      detail: { reason },
+    });
   }
 
   /** OWASP parameters change over time; a successful login is the only moment to re-hash. */
-  private async rehashIfNeeded(user: UserRow, input: string, appendedCode: string | undefined): Promise<void> {
+  private async rehashIfNeeded(
+    user: UserRow,
+    input: string,
+    appendedCode: string | undefined,
+  ): Promise<void> {
     if (!passwordNeedsRehash(user.password_hash as string)) return;
     const password = appendedCode ? input.slice(0, -appendedCode.length) : input;
     await this.deps.store.users.update(user.id, { password_hash: await hashPassword(password) });
@@ -183,3 +214,10 @@ export class SignIn {
 }
 
 export { invalidCode };
+
+/** Shown on the next page: a used backup code is worth knowing about, and the count left. */
+export function backupCodeNotice(proof: SecondFactorProof | undefined): string | null {
+  if (proof?.method !== 'backup_code') return null;
+  const left = proof.remaining === 1 ? '1 backup code remains' : `${proof.remaining} backup codes remain`;
+  return `You signed in with a backup code; it cannot be used again. ${left}.${proof.remaining <= 2 ? ' Generate new backup codes soon.' : ''}`;
+}

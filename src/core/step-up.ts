@@ -1,8 +1,8 @@
+import type { Store } from './../store/index.js';
+import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import type { SecondFactor, SecondFactorProof } from './second-factor.js';
 import type { ActiveSession, IssuedSession, Sessions } from './sessions.js';
-import type { Store } from './../store/index.js';
-import type { AuditLog } from './audit.js';
 
 export interface StepUpDependencies {
   readonly store: Store;

@@ -6,16 +6,24 @@ import { TwofoldError } from './errors.js';
 export const THROTTLE_POLICIES = {
   /** Second-factor failures per user, across all sessions (RFC 4226 §7.3, NIST SP 800-63B §5.2.2). */
   secondFactor: { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000, lockAfterFailures: 100 },
+  /** Backup-code failures per user: no lock, since backup codes are what lifts the lock. */
+  backupCode: { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000, lockAfterFailures: null },
   /** Password failures per login name: slows guessing one account, never locks it (no lock-out DoS). */
   passwordAccount: { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000, lockAfterFailures: null },
   /** Password failures per client address: slows spraying one password over many accounts. */
-  passwordAddress: { freeFailures: 20, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000, lockAfterFailures: null },
+  passwordAddress: {
+    freeFailures: 20,
+    baseDelayMs: 30_000,
+    maxDelayMs: 15 * 60_000,
+    lockAfterFailures: null,
+  },
 } as const satisfies Record<string, ThrottleSchedule>;
 
 export type ThrottlePolicy = keyof typeof THROTTLE_POLICIES;
 
 export const throttleKeys = {
   secondFactor: (userId: string) => `mfa:user:${userId}`,
+  backupCode: (userId: string) => `backup:user:${userId}`,
   passwordAccount: (login: string) => `password:login:${login.trim().toLowerCase()}`,
   passwordAddress: (ip: string) => `password:ip:${ip}`,
 };
@@ -46,9 +54,13 @@ export class Throttle {
       );
     }
     const retryAfterSeconds = Math.max(1, Math.ceil((reservation.blockedUntil - now) / 1000));
-    throw new TwofoldError('throttled', `Too many failed attempts. Try again in ${describeWait(retryAfterSeconds)}.`, {
-      retryAfterSeconds,
-    });
+    throw new TwofoldError(
+      'throttled',
+      `Too many failed attempts. Try again in ${describeWait(retryAfterSeconds)}.`,
+      {
+        retryAfterSeconds,
+      },
+    );
   }
 
   /** The attempt succeeded: its failures in a row are forgotten. */

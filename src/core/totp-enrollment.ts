@@ -1,11 +1,18 @@
-import { buildKeyUri, DEFAULT_PERIOD_SECONDS, encodeBase32, generateSecret, verifyTotp } from '../otp/index.js';
+import {
+  buildKeyUri,
+  DEFAULT_PERIOD_SECONDS,
+  encodeBase32,
+  generateSecret,
+  verifyTotp,
+} from '../otp/index.js';
+import type { Keyring } from '../security/index.js';
 import { randomId } from '../security/index.js';
 import type { AuthenticatorRow, Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 import { totpSecretContext } from './master-key-check.js';
-import type { Keyring } from '../security/index.js';
+import type { ActiveSession } from './sessions.js';
 import { type AuthenticatorSummary, summarizeAuthenticator } from './users.js';
 import { normalizeName } from './validation.js';
 
@@ -68,7 +75,12 @@ export class TotpEnrollments {
       created_at: now,
       expires_at: now + PENDING_AUTHENTICATOR_LIFETIME_MS,
     });
-    await audit.record({ type: 'authenticator.enrollment_started', userId: user.id, ip: context.ip, detail: { kind: 'totp' } });
+    await audit.record({
+      type: 'authenticator.enrollment_started',
+      userId: user.id,
+      ip: context.ip,
+      detail: { kind: 'totp' },
+    });
     return this.describe(user, id, secret, now + PENDING_AUTHENTICATOR_LIFETIME_MS);
   }
 
@@ -86,7 +98,16 @@ export class TotpEnrollments {
   async activate(
     user: UserRow,
     authenticatorId: string,
-    input: { readonly code: string; readonly name?: string | undefined; readonly ip?: string | undefined },
+    input: {
+      readonly code: string;
+      readonly name?: string | undefined;
+      readonly ip?: string | undefined;
+      /**
+       * The session the setup runs in: the code just proved the new device, so it counts as a
+       * fresh second factor there (backup codes can follow the first setup without a new login).
+       */
+      readonly session?: ActiveSession | undefined;
+    },
   ): Promise<ActivatedAuthenticator> {
     const { store, keyring, clock, audit } = this.deps;
     const row = await this.pendingRow(user, authenticatorId);
@@ -109,8 +130,13 @@ export class TotpEnrollments {
         { field: 'code' },
       );
     }
-    const activated = await store.authenticators.activate(row.id, now, { name, lastStep: result.timeStep, lastUsedAt: now });
+    const activated = await store.authenticators.activate(row.id, now, {
+      name,
+      lastStep: result.timeStep,
+      lastUsedAt: now,
+    });
     if (!activated) throw expiredEnrollment();
+    if (input.session) await store.sessions.update(input.session.idHash, { second_factor_at: now });
     await audit.record({
       type: 'authenticator.added',
       userId: user.id,

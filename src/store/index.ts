@@ -1,6 +1,7 @@
 export type { ApiTokenRow } from './api-tokens.js';
 export type { AuditEventRow, ListAuditOptions, NewAuditEvent } from './audit.js';
 export type { AuthenticatorPatch, AuthenticatorRow, NewAuthenticatorRow } from './authenticators.js';
+export type { BackupCodeRow } from './backup-codes.js';
 export {
   type Engine,
   isDatabaseReachable,

@@ -95,6 +95,9 @@ export interface SessionsTable {
   ip: string | null;
   /** A one-shot notice for the next page view (e.g. "a backup code was used"). */
   flash: string | null;
+  /** Backup codes just generated in this session, sealed, for Download/Print until `backup_codes_until`. */
+  backup_codes_sealed: string | null;
+  backup_codes_until: number | null;
 }
 
 export interface ApiTokensTable {

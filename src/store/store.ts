@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { ApiTokenRepository } from './api-tokens.js';
 import { AuditRepository } from './audit.js';
 import { AuthenticatorRepository } from './authenticators.js';
+import { BackupCodeRepository } from './backup-codes.js';
 import { MetaRepository } from './meta.js';
 import { OneTimeLinkRepository } from './one-time-links.js';
 import type { Database } from './schema.js';
@@ -17,6 +18,7 @@ import { UserRepository } from './users.js';
 export class Store {
   readonly users: UserRepository;
   readonly authenticators: AuthenticatorRepository;
+  readonly backupCodes: BackupCodeRepository;
   readonly sessions: SessionRepository;
   readonly apiTokens: ApiTokenRepository;
   readonly throttles: ThrottleRepository;
@@ -27,6 +29,7 @@ export class Store {
   constructor(readonly db: Kysely<Database>) {
     this.users = new UserRepository(db);
     this.authenticators = new AuthenticatorRepository(db);
+    this.backupCodes = new BackupCodeRepository(db);
     this.sessions = new SessionRepository(db);
     this.apiTokens = new ApiTokenRepository(db);
     this.throttles = new ThrottleRepository(db);

@@ -24,8 +24,10 @@ describe('sign-in (core)', () => {
 
   it('answers a wrong password and an unknown user with the same error', async () => {
     await t.createUser('alice');
-    const wrong = await login('alice', 'wrong password!').catch((e: TwofoldError) => e);
-    const unknown = await login('nobody', 'wrong password!').catch((e: TwofoldError) => e);
+    const failure = (p: Promise<unknown>) =>
+      p.then(() => new Error('signed in')).catch((e: TwofoldError) => e);
+    const wrong = (await failure(login('alice', 'wrong password!'))) as TwofoldError;
+    const unknown = (await failure(login('nobody', 'wrong password!'))) as TwofoldError;
     expect(wrong).toBeInstanceOf(TwofoldError);
     expect([wrong.code, wrong.message]).toEqual([unknown.code, unknown.message]);
     expect(wrong.message).toBe('Invalid username or password.');

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as backupCodeHandout from './0002-backup-code-handout.js';
 
 /**
  * Every migration in order, imported statically so the compiled package needs no directory
@@ -7,6 +8,7 @@ import * as initial from './0001-initial.js';
  */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-backup-code-handout': backupCodeHandout,
 };
 
 export const migrationProvider: MigrationProvider = {
