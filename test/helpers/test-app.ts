@@ -16,7 +16,11 @@ export interface TestApp {
   readonly clock: ManualClock;
   readonly dataDir: string;
   /** A user with a password (and optionally active TOTP devices). */
-  createUser(username: string, password?: string, options?: { isAdmin?: boolean; otpRequired?: boolean }): Promise<UserRow>;
+  createUser(
+    username: string,
+    password?: string,
+    options?: { isAdmin?: boolean; otpRequired?: boolean },
+  ): Promise<UserRow>;
   /** Enrolls and activates a TOTP device for the user; returns its base32 secret. */
   enrollTotp(user: UserRow, name?: string): Promise<{ secret: string; authenticatorId: string }>;
   /** The code for a secret at the clock's current time (or `offsetSteps` steps away). */
