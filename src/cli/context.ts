@@ -4,6 +4,7 @@ import { Core, holdsSealedData, systemClock, verifyMasterKey } from '../core/ind
 import { generateMasterKey, Keyring, parseMasterKeys } from '../security/index.js';
 import { migrateToLatest, type OpenedDatabase, openDatabase, Store } from '../store/index.js';
 import type { CliIo } from './io.js';
+import { createMailTransport } from './mail-transport.js';
 import { readMasterKeyFile, writeMasterKeyFile } from './master-key-file.js';
 
 /** Everything a command needs once the database is open and the master key checked. */
@@ -31,7 +32,12 @@ export const masterKeyPath = (config: Config): string => join(config.dataDir, 'm
  * for a database that holds nothing sealed yet; a missing or wrong key over existing data is an
  * error, never a silent new key (which would make every enrolled device useless).
  */
-export async function openContext(config: Config, io: CliIo): Promise<Context> {
+export interface ContextOptions {
+  /** Where the server's own messages go (outbox mail, mail failures); the CLI stays quiet. */
+  readonly log?: (level: 'info' | 'error', fields: Record<string, unknown>, message: string) => void;
+}
+
+export async function openContext(config: Config, io: CliIo, options: ContextOptions = {}): Promise<Context> {
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     try {
@@ -47,11 +53,19 @@ export async function openContext(config: Config, io: CliIo): Promise<Context> {
     const store = new Store(database.db);
     const { keyring, source } = await loadKeyring(config, store, io);
     await verifyMasterKey(store, keyring);
+    const log = options.log ?? (() => {});
     const core = new Core({
       store,
       keyring,
       clock: systemClock,
       settings: { publicUrl: config.publicUrl, issuer: config.issuer, setupLinkHours: config.setupLinkHours },
+      mailer: createMailTransport({
+        smtpUrl: config.smtpUrl,
+        from: config.mailFrom,
+        outboxDir: join(config.dataDir, 'outbox'),
+        log: (fields, message) => log('info', fields, message),
+      }),
+      onMailError: (error) => log('error', { err: error }, 'an e-mail could not be sent'),
     });
     return { config, database, store, core, keySource: source, close: () => database.db.destroy() };
   } catch (error) {

@@ -40,8 +40,10 @@ function toOverrides(options: ServeOptions): Partial<Config> {
 
 /** Starts the server and resolves once it has stopped (SIGINT or SIGTERM). */
 export async function serve(config: Config, io: CliIo): Promise<void> {
-  const context = await openContext(config, io);
   const logger = pino({ level: config.logLevel, base: undefined });
+  const context = await openContext(config, io, {
+    log: (level, fields, message) => logger[level](fields, message),
+  });
   const app = await buildApp({ core: context.core, logger });
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -66,5 +68,12 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
     listenTextResolver: (address) =>
       `Twofold listening on ${address} (public URL ${config.publicUrl}, ${context.database.engine} at ${context.database.location})`,
   });
+  const adminSetupUrl = await context.core.onboarding.createAdminSetupLink();
+  if (adminSetupUrl) {
+    logger.warn(
+      { url: adminSetupUrl },
+      `No administrator yet: open ${adminSetupUrl} to create the first one (valid 24 hours), or run \`twofold user add NAME --email E --admin\``,
+    );
+  }
   await stopped;
 }

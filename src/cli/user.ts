@@ -33,15 +33,21 @@ export function registerUserCommands(program: Command, io: CliIo): void {
     const password = options.passwordStdin ? await readPasswordLine(io) : undefined;
     const config = configWithDataDir(io, options);
     await withContext(config, io, async ({ core }) => {
-      const created = await core.accounts.createUser({
+      const input = {
         username: name,
         email: options.email ?? '',
-        password,
         firstName: options.firstName,
         lastName: options.lastName,
         isAdmin: Boolean(options.admin),
         otpRequired: Boolean(options.requireOtp),
-      });
+      };
+      // Without a password the user is onboarded by e-mail, exactly as when an administrator adds them.
+      const created =
+        password === undefined
+          ? await core.administration
+              .createUser('cli', input)
+              .then(({ profile, setupUrl }) => ({ user: profile, setupUrl }))
+          : await core.accounts.createUser({ ...input, password });
       io.out(
         `Created user ${created.user.username} <${created.user.email}>${created.user.isAdmin ? ' (administrator)' : ''}.\n`,
       );

@@ -37,7 +37,11 @@ export interface AuditEntry {
   readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
+export type AuditListener = (entry: AuditEntry) => void;
+
 export class AuditLog {
+  private readonly listeners: AuditListener[] = [];
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -45,5 +49,11 @@ export class AuditLog {
 
   async record(entry: AuditEntry, store: Store = this.store): Promise<void> {
     await store.audit.append({ ...entry, at: this.clock.now() });
+    for (const listener of this.listeners) listener(entry);
+  }
+
+  /** Listeners run after the event is written and must not throw (e.g. security e-mails). */
+  subscribe(listener: AuditListener): void {
+    this.listeners.push(listener);
   }
 }

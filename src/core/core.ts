@@ -1,18 +1,23 @@
 import type { Keyring } from '../security/index.js';
 import type { Store } from '../store/index.js';
 import { Accounts } from './accounts.js';
+import { Administration } from './administration.js';
 import { ApiTokens } from './api-tokens.js';
 import { AuditLog } from './audit.js';
 import { Authenticators } from './authenticators.js';
 import { BackupCodes } from './backup-codes.js';
 import type { Clock } from './clock.js';
+import { discardMailer, type Mailer } from './mailer.js';
+import { Onboarding } from './onboarding.js';
 import { Passwords } from './passwords.js';
 import { SecondFactor } from './second-factor.js';
+import { SecurityNotices } from './security-notices.js';
 import { Sessions } from './sessions.js';
 import { SignIn } from './sign-in.js';
 import { StepUp } from './step-up.js';
 import { Throttle } from './throttle.js';
 import { TotpEnrollments } from './totp-enrollment.js';
+import { Webauthn } from './webauthn.js';
 
 /** The values from the configuration that the use cases need. */
 export interface CoreSettings {
@@ -26,6 +31,10 @@ export interface CoreDependencies {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly settings: CoreSettings;
+  /** Where e-mail goes; none is sent when absent. */
+  readonly mailer?: Mailer;
+  /** Told about e-mail that could not be sent (it never fails the action that caused it). */
+  readonly onMailError?: (error: unknown) => void;
 }
 
 /**
@@ -48,7 +57,12 @@ export class Core {
   readonly authenticators: Authenticators;
   readonly passwords: Passwords;
   readonly backupCodes: BackupCodes;
+  readonly mailer: Mailer;
+  readonly notices: SecurityNotices;
+  readonly administration: Administration;
+  readonly onboarding: Onboarding;
   readonly apiTokens: ApiTokens;
+  readonly webauthn: Webauthn;
 
   constructor(deps: CoreDependencies) {
     const { store, keyring, clock, settings } = deps;
@@ -78,6 +92,36 @@ export class Core {
     this.totp = new TotpEnrollments({ store, keyring, clock, audit, issuer: settings.issuer });
     this.authenticators = new Authenticators({ store, clock, audit });
     this.passwords = new Passwords({ store, clock, audit });
+    const mailer = deps.mailer ?? discardMailer;
+    this.mailer = mailer;
+    this.notices = new SecurityNotices({
+      store,
+      audit,
+      mailer,
+      issuer: settings.issuer,
+      onError: deps.onMailError ?? (() => {}),
+    });
+    this.administration = new Administration({
+      store,
+      clock,
+      audit,
+      accounts: this.accounts,
+      backupCodes,
+      throttle,
+      mailer,
+      issuer: settings.issuer,
+      setupLinkHours: settings.setupLinkHours,
+    });
+    this.onboarding = new Onboarding({ store, clock, audit, sessions, publicUrl: settings.publicUrl });
     this.apiTokens = new ApiTokens({ store, clock, audit });
+    this.webauthn = new Webauthn({
+      store,
+      clock,
+      audit,
+      throttle,
+      sessions,
+      publicUrl: settings.publicUrl,
+      rpName: settings.issuer,
+    });
   }
 }

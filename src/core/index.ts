@@ -1,4 +1,12 @@
 export type { CreatedUser, NewUser, UserDetails } from './accounts.js';
+export type {
+  Actor,
+  Administration,
+  AdminNewUser,
+  AdminUserPatch,
+  UserListPage,
+  UserProfile,
+} from './administration.js';
 export {
   API_TOKEN_PREFIX,
   type ApiTokenPrincipal,
@@ -20,6 +28,8 @@ export {
 export { type Clock, ManualClock, systemClock } from './clock.js';
 export { Core, type CoreDependencies, type CoreSettings } from './core.js';
 export { isTwofoldError, TwofoldError, type TwofoldErrorCode } from './errors.js';
+export { mailMessages } from './mail-messages.js';
+export { discardMailer, type Mailer, type MailMessage } from './mailer.js';
 export {
   holdsSealedData,
   MasterKeyMismatchError,
@@ -28,9 +38,12 @@ export {
   totpSecretContext,
   verifyMasterKey,
 } from './master-key-check.js';
+export { isMfaRequired } from './mfa-policy.js';
+export { ADMIN_SETUP_LINK_MS } from './onboarding.js';
 export type { PasswordChangeInput } from './passwords.js';
 export { isRecentlyAuthenticated, requireRecentAuthentication } from './recent-authentication.js';
 export type { SecondFactorProof } from './second-factor.js';
+export { SecurityNotices } from './security-notices.js';
 export {
   type ActiveSession,
   type IssuedSession,
@@ -54,3 +67,10 @@ export {
   type UserSummary,
 } from './users.js';
 export { normalizeName, PASSWORD_MIN_LENGTH } from './validation.js';
+export {
+  WEBAUTHN_CHALLENGE_LIFETIME_MS,
+  Webauthn,
+  type WebauthnProof,
+  type WebauthnRegistration,
+} from './webauthn.js';
+export { relyingPartyOf, type WebauthnFailureReason } from './webauthn-support.js';

@@ -3,6 +3,7 @@ import type { Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
+import { isMfaRequired } from './mfa-policy.js';
 import { invalidCode, type SecondFactor, type SecondFactorProof } from './second-factor.js';
 import type { ActiveSession, IssuedSession, SessionKind, Sessions } from './sessions.js';
 import { type Throttle, throttleKeys } from './throttle.js';
@@ -81,7 +82,10 @@ export class SignIn {
     if (input.ip) await throttle.succeed(throttleKeys.passwordAddress(input.ip));
     await this.rehashIfNeeded(user, input.password, appendedCode);
 
-    if (devices.length === 0) return this.signIn(user, input, undefined);
+    if (devices.length === 0) {
+      // A required factor not yet enrolled: signed in, but only to enroll (issue 7).
+      return this.signIn(user, input, undefined, isMfaRequired(user) ? 'enrollment' : 'full');
+    }
 
     const code = input.otp?.trim() || appendedCode;
     if (code) {
@@ -136,12 +140,13 @@ export class SignIn {
     user: UserRow,
     input: LoginInput,
     proof: SecondFactorProof | undefined,
+    stage: 'full' | 'enrollment' = 'full',
   ): Promise<LoginResult> {
     const now = this.deps.clock.now();
     const session = await this.deps.sessions.create({
       userId: user.id,
       kind: input.kind,
-      stage: 'full',
+      stage,
       secondFactorAt: proof ? now : null,
       ip: input.ip,
       userAgent: input.userAgent,

@@ -136,7 +136,13 @@ export class TotpEnrollments {
       lastUsedAt: now,
     });
     if (!activated) throw expiredEnrollment();
-    if (input.session) await store.sessions.update(input.session.idHash, { second_factor_at: now });
+    if (input.session) {
+      await store.sessions.update(input.session.idHash, {
+        second_factor_at: now,
+        // Enrolling the required factor is what an `enrollment` session was waiting for.
+        ...(input.session.row.stage === 'enrollment' ? { stage: 'full' as const } : {}),
+      });
+    }
     await audit.record({
       type: 'authenticator.added',
       userId: user.id,

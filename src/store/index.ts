@@ -16,3 +16,5 @@ export type { NewSessionRow, SessionPatch, SessionRow } from './sessions.js';
 export { Store } from './store.js';
 export type { AttemptReservation, ThrottleRow, ThrottleSchedule } from './throttles.js';
 export type { ListUsersOptions, NewUserRow, UserPatch, UserRow } from './users.js';
+export type { NewWebauthnChallengeRow, WebauthnChallengeRow } from './webauthn-challenges.js';
+export type { NewWebauthnCredential } from './webauthn-credentials.js';

@@ -81,8 +81,12 @@ export interface SessionsTable {
   user_id: string;
   /** `browser` (cookie) or `api` (bearer token from /api/v1/login). */
   kind: 'browser' | 'api';
-  /** `password`: password proven, second factor awaited; `full`: signed in. */
-  stage: 'password' | 'full' | 'enrollment';
+  /**
+   * `password`: password proven, second factor awaited; `full`: signed in; `enrollment`: signed
+   * in but must enroll a required second factor first; `setup`: arrived through a
+   * password-setup link, still setting up (factor, password, backup codes).
+   */
+  stage: 'password' | 'full' | 'enrollment' | 'setup';
   csrf_token: string;
   created_at: number;
   expires_at: number;

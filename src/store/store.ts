@@ -9,6 +9,8 @@ import type { Database } from './schema.js';
 import { SessionRepository } from './sessions.js';
 import { ThrottleRepository } from './throttles.js';
 import { UserRepository } from './users.js';
+import { WebauthnChallengeRepository } from './webauthn-challenges.js';
+import { WebauthnCredentialRepository } from './webauthn-credentials.js';
 
 /**
  * Every repository over one database handle. `transaction` hands the callback the same set
@@ -25,6 +27,8 @@ export class Store {
   readonly oneTimeLinks: OneTimeLinkRepository;
   readonly audit: AuditRepository;
   readonly meta: MetaRepository;
+  readonly webauthnChallenges: WebauthnChallengeRepository;
+  readonly webauthnCredentials: WebauthnCredentialRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.users = new UserRepository(db);
@@ -36,6 +40,8 @@ export class Store {
     this.oneTimeLinks = new OneTimeLinkRepository(db);
     this.audit = new AuditRepository(db);
     this.meta = new MetaRepository(db);
+    this.webauthnChallenges = new WebauthnChallengeRepository(db);
+    this.webauthnCredentials = new WebauthnCredentialRepository(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

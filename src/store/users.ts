@@ -70,6 +70,7 @@ export class UserRepository {
       .selectFrom('users')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('is_admin', '=', 1)
+      .where('disabled', '=', 0)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }

@@ -26,6 +26,11 @@ async function startServer(
   return { child, url, output: () => output };
 }
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(condition()).toBe(true);
+}
+
 describe('twofold serve', () => {
   const dirs: ReturnType<typeof makeTempDir>[] = [];
   const children: ChildProcess[] = [];
@@ -44,8 +49,11 @@ describe('twofold serve', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
     const lines = server.output().trim().split('\n');
-    expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!).msg).toMatch(/^Twofold listening on http:\/\/127\.0\.0\.1:\d+ \(public URL/);
+    // A fresh install has no administrator: the log says how to make the first one.
+    await waitFor(() => server.output().includes('No administrator yet'));
+    const warning = JSON.parse(server.output().trim().split('\n')[1]!);
+    expect(warning.url).toMatch(/^http:\/\/localhost:\d+\/setup\/admin\/[A-Za-z0-9_-]{43}$/);
 
     const missing = await fetch(`${server.url}/no-such-page`);
     expect(missing.status).toBe(404);

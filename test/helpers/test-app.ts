@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Core, ManualClock, type TotpEnrollment } from '../../src/core/index.js';
+import { Core, type Mailer, ManualClock, type TotpEnrollment } from '../../src/core/index.js';
 import { buildApp } from '../../src/http/app.js';
 import { generateTotp } from '../../src/otp/index.js';
 import { generateMasterKey, Keyring } from '../../src/security/index.js';
@@ -32,7 +32,9 @@ export interface TestApp {
  * A whole Twofold app on a real SQLite file in a temp dir, with an injected clock: what the
  * HTTP tests drive through `app.inject()` or a real socket.
  */
-export async function createTestApp(options: { publicUrl?: string; issuer?: string } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { publicUrl?: string; issuer?: string; mailer?: Mailer } = {},
+): Promise<TestApp> {
   const database = await openTempSqlite();
   const clock = new ManualClock(TEST_EPOCH);
   const core = new Core({
@@ -44,6 +46,7 @@ export async function createTestApp(options: { publicUrl?: string; issuer?: stri
       issuer: options.issuer ?? 'Twofold',
       setupLinkHours: 72,
     },
+    ...(options.mailer ? { mailer: options.mailer } : {}),
   });
   const app = await buildApp({ core, logger: false });
   await app.ready();

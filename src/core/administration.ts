@@ -1,0 +1,318 @@
+import type { Store, UserRow } from '../store/index.js';
+import type { Accounts } from './accounts.js';
+import type { AuditLog } from './audit.js';
+import type { BackupCodeStatus, BackupCodes } from './backup-codes.js';
+import type { Clock } from './clock.js';
+import { TwofoldError } from './errors.js';
+import { mailMessages } from './mail-messages.js';
+import type { Mailer } from './mailer.js';
+import { isMfaRequired } from './mfa-policy.js';
+import { type Throttle, throttleKeys } from './throttle.js';
+import {
+  type AuthenticatorSummary,
+  isoTimeOrNull,
+  summarizeAuthenticator,
+  summarizeUser,
+  type UserSummary,
+} from './users.js';
+import { normalizeEmail, normalizePersonName } from './validation.js';
+
+/** Who asks: an administrator's session, or the operator at the shell (`twofold user …`). */
+export type Actor = UserRow | 'cli';
+
+export interface UserProfile extends UserSummary {
+  readonly mfaRequired: boolean;
+  readonly mfaActive: boolean;
+  readonly authenticators: readonly AuthenticatorSummary[];
+  readonly backupCodes: BackupCodeStatus;
+  readonly secondFactor: {
+    readonly failures: number;
+    readonly blockedUntil: string | null;
+    readonly locked: boolean;
+  };
+}
+
+export interface UserListPage {
+  readonly users: readonly (UserSummary & { readonly mfaActive: boolean })[];
+  readonly total: number;
+  readonly page: number;
+  readonly perPage: number;
+}
+
+export interface AdminNewUser {
+  readonly username: string;
+  readonly email: string;
+  readonly firstName?: string | undefined;
+  readonly lastName?: string | undefined;
+  readonly otpRequired?: boolean;
+  readonly isAdmin?: boolean;
+}
+
+export interface AdminUserPatch {
+  readonly email?: string | undefined;
+  readonly firstName?: string | undefined;
+  readonly lastName?: string | undefined;
+  readonly otpRequired?: boolean | undefined;
+  readonly isAdmin?: boolean | undefined;
+}
+
+export interface AdministrationDependencies {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly accounts: Accounts;
+  readonly backupCodes: BackupCodes;
+  readonly throttle: Throttle;
+  readonly mailer: Mailer;
+  readonly issuer: string;
+  readonly setupLinkHours: number;
+}
+
+/**
+ * What administrators do to other accounts (seed 003). Every action checks the actor, is
+ * audited with who did it, and never reveals a secret: profiles show devices, not keys.
+ */
+export class Administration {
+  constructor(private readonly deps: AdministrationDependencies) {}
+
+  async listUsers(
+    actor: Actor,
+    options: { search?: string; page?: number; perPage?: number } = {},
+  ): Promise<UserListPage> {
+    this.requireAdmin(actor);
+    const perPage = Math.min(Math.max(options.perPage ?? 25, 1), 200);
+    const page = Math.max(options.page ?? 1, 1);
+    const search = options.search?.trim() || undefined;
+    const { store } = this.deps;
+    const [rows, total] = await Promise.all([
+      store.users.list({ search, offset: (page - 1) * perPage, limit: perPage }),
+      store.users.count(search),
+    ]);
+    const users = await Promise.all(
+      rows.map(async (row) => ({
+        ...summarizeUser(row),
+        mfaActive: (await store.authenticators.countActiveByUser(row.id)) > 0,
+      })),
+    );
+    return { users, total, page, perPage };
+  }
+
+  async profile(actor: Actor, userId: string): Promise<UserProfile> {
+    this.requireAdmin(actor);
+    const { store, backupCodes, throttle } = this.deps;
+    const user = await this.findUser(userId);
+    const authenticators = (await store.authenticators.listActiveByUser(user.id)).map(summarizeAuthenticator);
+    const state = await throttle.state(throttleKeys.secondFactor(user.id));
+    const blocked = state && state.blockedUntil > this.deps.clock.now() ? state.blockedUntil : null;
+    return {
+      ...summarizeUser(user),
+      mfaRequired: isMfaRequired(user),
+      mfaActive: authenticators.length > 0,
+      authenticators,
+      backupCodes: await backupCodes.status(user),
+      secondFactor: {
+        failures: state?.failures ?? 0,
+        blockedUntil: isoTimeOrNull(blocked),
+        locked: state?.locked ?? false,
+      },
+    };
+  }
+
+  /** "Add User": no password; the user gets a password-setup e-mail (seed 003). */
+  async createUser(actor: Actor, input: AdminNewUser): Promise<{ profile: UserProfile; setupUrl: string }> {
+    this.requireAdmin(actor);
+    const created = await this.deps.accounts.createUser(
+      {
+        username: input.username,
+        email: input.email,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        isAdmin: input.isAdmin,
+        otpRequired: input.otpRequired,
+      },
+      actorId(actor),
+    );
+    const setupUrl = created.setupUrl as string;
+    await this.mailSetupLink(created.user.id, setupUrl);
+    return { profile: await this.profile(actor, created.user.id), setupUrl };
+  }
+
+  /**
+   * "Edit User". Turning "OTP Configured" off removes the user's devices and backup codes, so
+   * that turning it on again makes them enroll anew — the seed's remedy for a changed phone.
+   */
+  async updateUser(actor: Actor, userId: string, patch: AdminUserPatch): Promise<UserProfile> {
+    this.requireAdmin(actor);
+    const { store, clock, audit } = this.deps;
+    const user = await this.findUser(userId);
+    const email = patch.email === undefined ? user.email : normalizeEmail(patch.email);
+    if (email !== user.email) {
+      const other = await store.users.findByEmail(email);
+      if (other && other.id !== user.id) {
+        throw new TwofoldError('conflict', `A user with the e-mail address "${email}" already exists.`, {
+          field: 'email',
+        });
+      }
+    }
+    const isAdmin = patch.isAdmin ?? user.is_admin === 1;
+    if (!isAdmin && user.is_admin === 1)
+      await this.assertNotLastAdmin(user, 'remove the administrator role of');
+    const otpRequired = patch.otpRequired ?? user.otp_required === 1;
+    const turningOtpOff = user.otp_required === 1 && !otpRequired;
+
+    await store.transaction(async (tx) => {
+      await tx.users.update(user.id, {
+        email,
+        first_name:
+          patch.firstName === undefined
+            ? user.first_name
+            : normalizePersonName(patch.firstName, 'first_name'),
+        last_name:
+          patch.lastName === undefined ? user.last_name : normalizePersonName(patch.lastName, 'last_name'),
+        is_admin: isAdmin ? 1 : 0,
+        otp_required: otpRequired ? 1 : 0,
+        updated_at: clock.now(),
+      });
+      if (turningOtpOff) await this.removeFactors(tx, user, actor);
+      await audit.record(
+        {
+          type: 'user.updated',
+          userId: user.id,
+          actorId: actorId(actor),
+          detail: { emailChanged: email !== user.email, admin: isAdmin, otpRequired },
+        },
+        tx,
+      );
+      if ((user.otp_required === 1) !== otpRequired) {
+        await audit.record(
+          {
+            type: 'mfa.required_changed',
+            userId: user.id,
+            actorId: actorId(actor),
+            detail: { required: otpRequired },
+          },
+          tx,
+        );
+      }
+    });
+    return this.profile(actor, user.id);
+  }
+
+  /** "Reset two-factor": every device and backup code goes; a required factor is enrolled anew at next login. */
+  async resetMfa(actor: Actor, userId: string): Promise<UserProfile> {
+    this.requireAdmin(actor);
+    const user = await this.findUser(userId);
+    await this.deps.store.transaction((tx) => this.removeFactors(tx, user, actor));
+    return this.profile(actor, user.id);
+  }
+
+  /** "Unlock": clears the 100-failure lock and any waiting time on the second factor. */
+  async unlock(actor: Actor, userId: string): Promise<UserProfile> {
+    this.requireAdmin(actor);
+    const { throttle, audit } = this.deps;
+    const user = await this.findUser(userId);
+    await throttle.succeed(throttleKeys.secondFactor(user.id), { clearLock: true });
+    await throttle.succeed(throttleKeys.backupCode(user.id));
+    await audit.record({
+      type: 'second_factor.unlocked',
+      userId: user.id,
+      actorId: actorId(actor),
+      detail: { by: 'administrator' },
+    });
+    return this.profile(actor, user.id);
+  }
+
+  /** "Send password-setup e-mail": a new single-use link; earlier ones stop working. */
+  async sendSetupEmail(actor: Actor, userId: string): Promise<string> {
+    this.requireAdmin(actor);
+    const user = await this.findUser(userId);
+    const url = await this.deps.accounts.createSetupLink(this.deps.store, user.id, actorId(actor));
+    await this.mailSetupLink(user.id, url);
+    return url;
+  }
+
+  /** "Disable user": sessions end at once and no login works until enabled again. */
+  async setDisabled(actor: Actor, userId: string, disabled: boolean): Promise<UserProfile> {
+    this.requireAdmin(actor);
+    const { store, clock, audit } = this.deps;
+    const user = await this.findUser(userId);
+    if (disabled && user.is_admin === 1) await this.assertNotLastAdmin(user, 'disable');
+    await store.transaction(async (tx) => {
+      await tx.users.update(user.id, { disabled: disabled ? 1 : 0, updated_at: clock.now() });
+      if (disabled) await tx.sessions.removeAllForUser(user.id);
+      await audit.record(
+        { type: 'user.updated', userId: user.id, actorId: actorId(actor), detail: { disabled } },
+        tx,
+      );
+    });
+    return this.profile(actor, user.id);
+  }
+
+  async removeUser(actor: Actor, userId: string): Promise<void> {
+    this.requireAdmin(actor);
+    const user = await this.findUser(userId);
+    if (user.is_admin === 1) await this.assertNotLastAdmin(user, 'remove');
+    await this.deps.accounts.removeUser(user.username, actorId(actor));
+  }
+
+  async auditLog(
+    actor: Actor,
+    options: { userId?: string; type?: string; beforeId?: number; limit?: number } = {},
+  ) {
+    this.requireAdmin(actor);
+    const rows = await this.deps.store.audit.list({ ...options, limit: Math.min(options.limit ?? 50, 500) });
+    return rows.map((row) => ({
+      id: row.id,
+      at: new Date(row.created_at).toISOString(),
+      type: row.type,
+      userId: row.user_id,
+      actorId: row.actor_id,
+      ip: row.ip,
+      detail: JSON.parse(row.detail) as Record<string, unknown>,
+    }));
+  }
+
+  /** Finds a user by id, user name or e-mail (the CLI passes names, the pages ids). */
+  async findUser(idOrName: string): Promise<UserRow> {
+    const { store } = this.deps;
+    const user = (await store.users.findById(idOrName)) ?? (await store.users.findByLogin(idOrName));
+    if (!user) throw new TwofoldError('not_found', `No user "${idOrName}".`);
+    return user;
+  }
+
+  requireAdmin(actor: Actor): void {
+    if (actor !== 'cli' && actor.is_admin !== 1) {
+      throw new TwofoldError('forbidden', 'Only administrators can do this.');
+    }
+  }
+
+  private async removeFactors(tx: Store, user: UserRow, actor: Actor): Promise<void> {
+    const removed = await tx.authenticators.removeAllForUser(user.id);
+    await tx.backupCodes.removeAllForUser(user.id);
+    await tx.users.update(user.id, { backup_codes_confirmed: 0 });
+    await tx.throttles.clear(throttleKeys.secondFactor(user.id));
+    await this.deps.audit.record(
+      {
+        type: 'mfa.reset',
+        userId: user.id,
+        actorId: actorId(actor),
+        detail: { authenticatorsRemoved: removed },
+      },
+      tx,
+    );
+  }
+
+  private async assertNotLastAdmin(user: UserRow, verb: string): Promise<void> {
+    if ((await this.deps.store.users.countAdmins()) <= 1) {
+      throw new TwofoldError('conflict', `Cannot ${verb} ${user.username}: they are the only administrator.`);
+    }
+  }
+
+  private async mailSetupLink(userId: string, url: string): Promise<void> {
+    const user = await this.findUser(userId);
+    const { mailer, issuer, setupLinkHours } = this.deps;
+    await mailer.send(mailMessages.passwordSetup(user.email, issuer, user.username, url, setupLinkHours));
+  }
+}
+
+const actorId = (actor: Actor): string | null => (actor === 'cli' ? null : actor.id);
