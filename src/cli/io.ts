@@ -1,3 +1,5 @@
+import { createInterface } from 'node:readline';
+
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -5,6 +7,8 @@ export interface CliIo {
   err(text: string): void;
   /** The whole of standard input, as text. */
   readStdin(): Promise<string>;
+  /** Standard input line by line, for inputs too large to hold (imports). */
+  stdinLines(): AsyncIterable<string>;
   /** Whether standard error is a terminal (for progress bars). */
   readonly isTty: boolean;
 }
@@ -27,6 +31,7 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
+    stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY }),
     isTty: Boolean(process.stderr.isTTY),
   };
 }

@@ -4,6 +4,7 @@ import { registerKeysCommands } from './keys.js';
 import { registerMigrateCommand } from './migrate.js';
 import { createProgram, runProgram } from './program.js';
 import { registerServeCommand } from './serve.js';
+import { registerTransferCommands } from './transfer.js';
 import { registerUserCommands } from './user.js';
 
 const io = processIo();
@@ -13,5 +14,6 @@ registerUserCommands(program, io);
 registerCodeCommand(program, io);
 registerMigrateCommand(program, io);
 registerKeysCommands(program, io);
+registerTransferCommands(program, io);
 
 process.exitCode = await runProgram(program, process.argv.slice(2), io);

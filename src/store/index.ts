@@ -15,6 +15,14 @@ export type { Database } from './schema.js';
 export type { NewSessionRow, SessionPatch, SessionRow } from './sessions.js';
 export { Store } from './store.js';
 export type { AttemptReservation, ThrottleRow, ThrottleSchedule } from './throttles.js';
+export {
+  countRows,
+  readTable,
+  TRANSFER_TABLES,
+  type TransferRow,
+  type TransferTable,
+  writeRows,
+} from './transfer.js';
 export type { ListUsersOptions, NewUserRow, UserPatch, UserRow } from './users.js';
 export type { NewWebauthnChallengeRow, WebauthnChallengeRow } from './webauthn-challenges.js';
 export type { NewWebauthnCredential } from './webauthn-credentials.js';

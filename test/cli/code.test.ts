@@ -28,6 +28,7 @@ async function twofold(args: readonly string[], clock = new ManualClock(1_111_11
       err += text;
     },
     readStdin: async () => '',
+    stdinLines: async function* () {},
     isTty: false,
   };
   const program = createProgram(io);
