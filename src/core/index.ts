@@ -74,3 +74,4 @@ export {
   type WebauthnRegistration,
 } from './webauthn.js';
 export { relyingPartyOf, type WebauthnFailureReason } from './webauthn-support.js';
+export { isDatabaseUnavailable } from '../store/index.js';

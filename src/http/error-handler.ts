@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isTwofoldError } from '../core/index.js';
+import { isDatabaseUnavailable, isTwofoldError } from '../core/index.js';
 import { errorEnvelope } from './error-envelope.js';
 
 export interface PublicError {
@@ -23,6 +23,14 @@ export function toPublicError(error: unknown): PublicError {
       reason: error.code,
       field: error.field,
       retryAfterSeconds: error.retryAfterSeconds,
+    };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      message: 'The service is temporarily unavailable. Please try again in a moment.',
+      reason: 'unavailable',
+      retryAfterSeconds: 5,
     };
   }
   const fastifyError = error as Partial<FastifyError>;

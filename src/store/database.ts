@@ -44,6 +44,9 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     // An idle client that loses its server emits 'error' on the pool; without a listener that
     // would crash the process. The next query reports the outage instead.
     pool.on('error', () => {});
+    // The same for a client lost while checked out (between the statements of a transaction):
+    // the statement in flight fails and is answered 503; the process must not crash.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', location: `postgres://${url.host}${url.pathname}` };
   }

@@ -26,3 +26,4 @@ export {
 export type { ListUsersOptions, NewUserRow, UserPatch, UserRow } from './users.js';
 export type { NewWebauthnChallengeRow, WebauthnChallengeRow } from './webauthn-challenges.js';
 export type { NewWebauthnCredential } from './webauthn-credentials.js';
+export { isDatabaseUnavailable } from './errors.js';
