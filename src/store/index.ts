@@ -10,6 +10,7 @@ export {
   type OpenedDatabase,
   openDatabase,
 } from './database.js';
+export { isDatabaseUnavailable } from './errors.js';
 export type { OneTimeLinkRow } from './one-time-links.js';
 export type { Database } from './schema.js';
 export type { NewSessionRow, SessionPatch, SessionRow } from './sessions.js';
@@ -26,4 +27,3 @@ export {
 export type { ListUsersOptions, NewUserRow, UserPatch, UserRow } from './users.js';
 export type { NewWebauthnChallengeRow, WebauthnChallengeRow } from './webauthn-challenges.js';
 export type { NewWebauthnCredential } from './webauthn-credentials.js';
-export { isDatabaseUnavailable } from './errors.js';

@@ -1,0 +1,191 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+  SelectQueryNode,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+
+interface PendingWrite {
+  readonly statement: BetterSqlite3.Statement;
+  readonly parameters: readonly unknown[];
+  readonly resolve: (result: QueryResult<unknown>) => void;
+  readonly reject: (error: unknown) => void;
+  result?: QueryResult<unknown>;
+  error?: unknown;
+}
+
+/**
+ * SQLite with group commit. Every write made outside an explicit transaction joins the batch
+ * of its event-loop turn; the batch runs in one transaction whose single COMMIT (and, with
+ * `synchronous=FULL`, single fsync) makes all of it durable, and only then does each write's
+ * promise resolve. Durability stays exactly that of one commit per statement — a write is
+ * never reported done before it is on disk — at the cost of one fsync per turn, not per write.
+ *
+ * Reads run at once. Explicit transactions get the connection to themselves: batches and
+ * reads wait until they end, so nothing outside ever sees their uncommitted rows.
+ */
+export class GroupCommitSqliteDriver implements Driver {
+  readonly #db: BetterSqlite3.Database;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  #batch: PendingWrite[] = [];
+  #flushScheduled = false;
+  /** Set while an explicit transaction owns the connection; others await it. */
+  #transaction: Promise<void> | undefined;
+  #endTransaction: (() => void) | undefined;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new GroupCommitConnection(this);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    while (this.#transaction) await this.#transaction;
+    this.#transaction = new Promise((resolve) => {
+      this.#endTransaction = resolve;
+    });
+    this.flush();
+    (connection as GroupCommitConnection).inTransaction = true;
+    this.#db.exec('begin immediate');
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    this.#finishTransaction(connection, 'commit');
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    this.#finishTransaction(connection, 'rollback');
+  }
+
+  async releaseConnection(): Promise<void> {}
+
+  async destroy(): Promise<void> {
+    this.flush();
+    this.#db.close();
+  }
+
+  /** @internal */
+  async execute(connection: GroupCommitConnection, query: CompiledQuery): Promise<QueryResult<unknown>> {
+    if (!connection.inTransaction) {
+      while (this.#transaction) await this.#transaction;
+    }
+    const statement = this.#prepare(query.sql);
+    if (connection.inTransaction || statement.readonly) return run(statement, query.parameters);
+    return new Promise((resolve, reject) => {
+      this.#batch.push({ statement, parameters: query.parameters, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** @internal */
+  prepare(sql: string): BetterSqlite3.Statement {
+    return this.#prepare(sql);
+  }
+
+  /** Runs the waiting writes in one transaction, then settles each of them. */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#transaction && this.#db.inTransaction) {
+      // An explicit transaction holds the connection; its end schedules the batch again.
+      return;
+    }
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    try {
+      this.#db.exec('begin immediate');
+      for (const write of batch) {
+        // A failing statement undoes only itself (SQLite's statement-level abort); the rest
+        // of the batch commits as if each had been on its own.
+        try {
+          write.result = run(write.statement, write.parameters);
+        } catch (error) {
+          write.error = error;
+        }
+      }
+      this.#db.exec('commit');
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('rollback');
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    for (const write of batch) {
+      if (write.error === undefined) write.resolve(write.result as QueryResult<unknown>);
+      else write.reject(write.error);
+    }
+  }
+
+  #finishTransaction(connection: DatabaseConnection, how: 'commit' | 'rollback'): void {
+    try {
+      this.#db.exec(how);
+    } finally {
+      (connection as GroupCommitConnection).inTransaction = false;
+      const end = this.#endTransaction;
+      this.#transaction = undefined;
+      this.#endTransaction = undefined;
+      end?.();
+      if (this.#batch.length > 0 && !this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    }
+  }
+
+  #prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      // Our queries are a few dozen shapes; the bound only guards against unbounded growth.
+      if (this.#statements.size > 500) this.#statements.clear();
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+class GroupCommitConnection implements DatabaseConnection {
+  inTransaction = false;
+
+  constructor(private readonly driver: GroupCommitSqliteDriver) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.driver.execute(this, query) as Promise<QueryResult<R>>;
+  }
+
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(query.query)) throw new Error('SQLite streams only select queries');
+    for (const row of this.driver.prepare(query.sql).iterate(query.parameters as unknown[])) {
+      yield { rows: [row as R] };
+    }
+  }
+}
+
+function run(statement: BetterSqlite3.Statement, parameters: readonly unknown[]): QueryResult<unknown> {
+  if (statement.reader) return { rows: statement.all(parameters as unknown[]) };
+  const { changes, lastInsertRowid } = statement.run(parameters as unknown[]);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+}
+
+/** Kysely's SQLite dialect with the group-commit driver. */
+export function groupCommitSqliteDialect(db: BetterSqlite3.Database): Dialect {
+  return {
+    createDriver: () => new GroupCommitSqliteDriver(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createAdapter: () => new SqliteAdapter(),
+    createIntrospector: (kysely: Kysely<unknown>) => new SqliteIntrospector(kysely),
+  };
+}
