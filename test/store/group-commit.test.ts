@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { groupCommitSqliteDialect } from '../../src/store/group-commit-sqlite.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+interface Db {
+  items: { id: number; name: string };
+}
+
+describe('SQLite group commit', () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  let raw: SQLite.Database;
+  let db: Kysely<Db>;
+  let commits: number;
+
+  beforeEach(async () => {
+    dir = makeTempDir();
+    raw = new SQLite(join(dir.path, 'test.db'));
+    raw.pragma('journal_mode = WAL');
+    commits = 0;
+    const exec = raw.exec.bind(raw);
+    raw.exec = (source: string) => {
+      if (source === 'commit') commits += 1;
+      return exec(source);
+    };
+    db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw) });
+    await sql`create table items (id integer primary key, name text not null unique)`.execute(db);
+    commits = 0;
+  });
+  afterEach(async () => {
+    await db.destroy();
+    dir.remove();
+  });
+
+  const insert = (id: number, name: string) => db.insertInto('items').values({ id, name }).execute();
+
+  it('commits the writes of one turn together, and each is durable when its promise resolves', async () => {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => insert(i, `n${i}`)));
+    expect(commits).toBe(1);
+    // Another connection to the same file sees every row: they were committed, not just queued.
+    const other = new SQLite(join(dir.path, 'test.db'), { readonly: true });
+    expect(other.prepare('select count(*) as n from items').get()).toEqual({ n: 50 });
+    other.close();
+  });
+
+  it('a failing write fails alone; the rest of its batch commits', async () => {
+    await insert(1, 'taken');
+    const results = await Promise.allSettled([insert(2, 'a'), insert(3, 'taken'), insert(4, 'b')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await db.selectFrom('items').select('name').orderBy('id').execute()).map((r) => r.name)).toEqual([
+      'taken',
+      'a',
+      'b',
+    ]);
+  });
+
+  it('keeps an explicit transaction to itself: outside reads do not see its rows before commit', async () => {
+    let seenInside: number | undefined;
+    let outsideCount: number | undefined;
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('items').values({ id: 9, name: 'inside' }).execute();
+      const outside = db
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+        .then((r) => {
+          outsideCount = Number(r.n);
+        });
+      seenInside = Number(
+        (
+          await trx
+            .selectFrom('items')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      expect(outsideCount).toBeUndefined();
+      void outside;
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(seenInside).toBe(1);
+    expect(outsideCount).toBe(1);
+  });
+
+  it('rolls back an explicit transaction completely', async () => {
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ id: 1, name: 'x' }).execute();
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await db.selectFrom('items').selectAll().execute()).toEqual([]);
+  });
+});
