@@ -27,6 +27,8 @@ export interface Config {
   readonly setupLinkHours: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
+  /** SQLite durability: FULL (default) survives power loss after every commit; NORMAL may lose the last ones. */
+  readonly sqliteSynchronous: 'FULL' | 'NORMAL';
 }
 
 export class ConfigError extends Error {
@@ -90,6 +92,14 @@ export function loadConfig(env: Environment, overrides: Partial<Config> = {}): C
   if (!mailFrom.includes('@'))
     throw new ConfigError('TWOFOLD_MAIL_FROM', `not an e-mail address: "${mailFrom}"`);
 
+  const sqliteSynchronous = (readString(env, 'TWOFOLD_SQLITE_SYNCHRONOUS') ?? 'FULL').toUpperCase();
+  if (sqliteSynchronous !== 'FULL' && sqliteSynchronous !== 'NORMAL') {
+    throw new ConfigError(
+      'TWOFOLD_SQLITE_SYNCHRONOUS',
+      `expected FULL or NORMAL, got "${sqliteSynchronous}"`,
+    );
+  }
+
   return {
     port,
     host: overrides.host ?? readString(env, 'TWOFOLD_HOST') ?? '127.0.0.1',
@@ -102,5 +112,6 @@ export function loadConfig(env: Environment, overrides: Partial<Config> = {}): C
     mailFrom: overrides.mailFrom ?? mailFrom,
     setupLinkHours: overrides.setupLinkHours ?? readInteger(env, 'TWOFOLD_SETUP_LINK_HOURS', 72, 1, 24 * 90),
     logLevel: overrides.logLevel ?? logLevel,
+    sqliteSynchronous: overrides.sqliteSynchronous ?? sqliteSynchronous,
   };
 }

@@ -38,7 +38,11 @@ export interface ContextOptions {
 }
 
 export async function openContext(config: Config, io: CliIo, options: ContextOptions = {}): Promise<Context> {
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteSynchronous: config.sqliteSynchronous,
+  });
   try {
     try {
       await migrateToLatest(database.db);
