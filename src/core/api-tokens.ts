@@ -3,6 +3,7 @@ import type { ApiTokenRow, Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
+import { isMfaRequired } from './mfa-policy.js';
 import { requireRecentAuthentication } from './recent-authentication.js';
 import type { ActiveSession } from './sessions.js';
 import { isoTime, isoTimeOrNull } from './users.js';
@@ -74,12 +75,11 @@ export class ApiTokens {
     const { store, clock, audit } = this.deps;
     const hasActiveFactor = (await store.authenticators.countActiveByUser(session.user.id)) > 0;
     requireRecentAuthentication(session, hasActiveFactor, clock);
-    // A user whom the administrator requires to use MFA must not get a code-free way in before
-    // having a factor at all.
-    if (session.user.otp_required === 1 && !hasActiveFactor) {
+    // A user who must use MFA must not get a code-free way in before having a factor at all.
+    if (isMfaRequired(session.user) && !hasActiveFactor) {
       throw new TwofoldError(
         'enrollment_required',
-        'Your administrator requires two-factor authentication: set up an authenticator before creating API tokens.',
+        'Two-factor authentication is required for your account: set up an authenticator before creating API tokens.',
       );
     }
     const name = normalizeName(input.name, '', 'name');
