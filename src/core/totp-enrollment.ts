@@ -55,18 +55,23 @@ export interface TotpEnrollmentDependencies {
 export class TotpEnrollments {
   constructor(private readonly deps: TotpEnrollmentDependencies) {}
 
-  async start(user: UserRow, context: { ip?: string | undefined } = {}): Promise<TotpEnrollment> {
+  async start(
+    user: UserRow,
+    context: { ip?: string | undefined; name?: string | undefined } = {},
+  ): Promise<TotpEnrollment> {
     const { store, keyring, clock, audit } = this.deps;
     const now = clock.now();
     await store.authenticators.removeExpiredPending(now);
     const id = randomId();
     const secret = generateSecret();
     const sealed = keyring.seal(secret, totpSecretContext(id));
+    // A name given at the start is kept for activation; it is checked now so a bad one fails early.
+    const name = context.name === undefined ? '' : normalizeName(context.name, '', 'name');
     await store.authenticators.insert({
       id,
       user_id: user.id,
       kind: 'totp',
-      name: '',
+      name,
       status: 'pending',
       secret_sealed: sealed,
       algorithm: 'sha1',
@@ -112,7 +117,7 @@ export class TotpEnrollments {
     const { store, keyring, clock, audit } = this.deps;
     const row = await this.pendingRow(user, authenticatorId);
     const existing = await store.authenticators.listActiveByUser(user.id);
-    const name = normalizeName(input.name, `Authenticator ${existing.length + 1}`, 'name');
+    const name = normalizeName(input.name, row.name || `Authenticator ${existing.length + 1}`, 'name');
     const now = clock.now();
     const secret = keyring.unseal(row.secret_sealed as string, totpSecretContext(row.id));
     const result = verifyTotp({

@@ -168,7 +168,7 @@ describe('DELETE /api/v1/me/authenticators/{id}', () => {
 });
 
 describe('sensitive calls need a recent proof (DESIGN.md §4.5)', () => {
-  test('more than 5 minutes after the login: 401 step_up_required, and the device stays', async () => {
+  test('more than 5 minutes after the login: 401 step_up_required until a step-up, and the device stays', async () => {
     const user = await t.createUser('alice');
     const { secret, authenticatorId } = await t.enrollTotp(user);
     const token = await loginToken(t, 'alice', secret);
@@ -182,10 +182,25 @@ describe('sensitive calls need a recent proof (DESIGN.md §4.5)', () => {
     expectEnvelope(remove, 401, {
       reason: 'step_up_required',
       title: 'Unauthorized',
-      message: /log in again/,
+      message: /POST \/api\/v1\/me\/verify/,
     });
     expectEnvelope(await startTotp(token, {}), 401, { reason: 'step_up_required' });
     expect(await t.core.authenticators.hasActiveFactor(user)).toBe(true);
+
+    // A fresh code renews the proof for this token (issue 4: "after the last password or step-up").
+    const verified = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/verify',
+      headers: bearer(token),
+      payload: { otp: t.codeFor(secret, 1) },
+    });
+    expect(verified.statusCode).toBe(200);
+    const removed = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/me/authenticators/${authenticatorId}`,
+      headers: bearer(token),
+    });
+    expect(removed.statusCode).toBe(204);
   });
 
   test('with a factor added elsewhere since the login, a step-up is needed; POST /me/verify gives it', async () => {
