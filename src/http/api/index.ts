@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { apiTokenRoutes } from './api-tokens.js';
 import { authenticatorRoutes } from './authenticators.js';
+import { backupCodeRoutes } from './backup-codes.js';
 import { loginRoutes } from './login.js';
 import { meRoutes } from './me.js';
 
@@ -56,6 +57,7 @@ export async function apiRoutes(app: FastifyInstance, options: { core: Core }): 
       await v1.register(meRoutes, { core });
       await v1.register(authenticatorRoutes, { core });
       await v1.register(apiTokenRoutes, { core });
+      await v1.register(backupCodeRoutes, { core });
     },
     { prefix: '/v1' },
   );
