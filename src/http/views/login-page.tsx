@@ -1,0 +1,95 @@
+import { CsrfField, Layout, LogoutButton } from './layout.js';
+
+export interface LoginPageProps {
+  readonly csrfToken: string;
+  readonly next?: string | undefined;
+  readonly username?: string | undefined;
+  readonly notice?: string | null | undefined;
+  readonly error?: string | null | undefined;
+}
+
+/** Step one: "Username or email" and "Password" — with the code typed right after it (seed 001). */
+export function LoginPage({ csrfToken, next, username = '', notice, error }: LoginPageProps) {
+  return (
+    <Layout title="Log in" notice={notice} error={error}>
+      <h1>Log in</h1>
+      <form method="post" action="/login">
+        <CsrfField token={csrfToken} />
+        {next && <input type="hidden" name="next" value={next} />}
+        <label for="username">Username or email</label>
+        <input
+          id="username"
+          name="username"
+          type="text"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+          value={username}
+          autofocus={!username}
+        />
+        <label for="password">Password</label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          aria-describedby="password-hint"
+          autofocus={Boolean(username)}
+        />
+        <small id="password-hint">
+          Two-factor authentication on? Type the 6-digit code from your app right after your password, with no
+          space.
+        </small>
+        <button type="submit">Log in</button>
+      </form>
+    </Layout>
+  );
+}
+
+export interface CodeStepPageProps {
+  readonly csrfToken: string;
+  readonly username: string;
+  readonly next?: string | undefined;
+  readonly notice?: string | null | undefined;
+  readonly error?: string | null | undefined;
+}
+
+/**
+ * Step two, when the password was right but the code missing or wrong (seed 001: "an extra
+ * input field will appear to remind you TFA is enabled"). The password step is remembered by
+ * the server for five minutes; only the code is asked for.
+ */
+export function CodeStepPage({ csrfToken, username, next, notice, error }: CodeStepPageProps) {
+  return (
+    <Layout title="One-time code" notice={notice} error={error}>
+      <h1>Log in</h1>
+      <p class="notice" role="status">
+        Two-factor authentication is enabled for the account <strong>{username}</strong>. Enter the 6-digit
+        code from your authenticator app.
+      </p>
+      <form method="post" action="/login/code">
+        <CsrfField token={csrfToken} />
+        {next && <input type="hidden" name="next" value={next} />}
+        <label for="otp">One-time code</label>
+        <input
+          id="otp"
+          name="otp"
+          type="text"
+          inputmode="numeric"
+          autocomplete="one-time-code"
+          maxLength={10}
+          required
+          autofocus
+          aria-describedby="otp-hint"
+        />
+        <small id="otp-hint">
+          Next time you can type the code directly after your password, with no space.
+        </small>
+        <button type="submit">Log in</button>
+      </form>
+      <LogoutButton csrfToken={csrfToken} label="Start over" secondary />
+    </Layout>
+  );
+}
