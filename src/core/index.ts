@@ -1,3 +1,4 @@
+export { isDatabaseUnavailable } from '../store/index.js';
 export type { CreatedUser, NewUser, UserDetails } from './accounts.js';
 export type {
   Actor,
@@ -74,4 +75,3 @@ export {
   type WebauthnRegistration,
 } from './webauthn.js';
 export { relyingPartyOf, type WebauthnFailureReason } from './webauthn-support.js';
-export { isDatabaseUnavailable } from '../store/index.js';

@@ -60,21 +60,28 @@ export class SignIn {
 
   async login(input: LoginInput): Promise<LoginResult> {
     const { store, throttle } = this.deps;
-    const accountKey = throttleKeys.passwordAccount(input.login);
+    const user = await store.users.findByLogin(input.login);
+    // Counted per account, whichever of its name or e-mail was typed (so switching between them
+    // earns no extra guesses), and per typed name for accounts that do not exist.
+    const accountKey = user ? throttleKeys.passwordUser(user.id) : throttleKeys.passwordAccount(input.login);
     await throttle.reserve('passwordAccount', accountKey);
     if (input.ip) await throttle.reserve('passwordAddress', throttleKeys.passwordAddress(input.ip));
 
-    const user = await store.users.findByLogin(input.login);
     if (!user || user.password_hash === null || user.disabled === 1) {
-      // The same argon2 work as for a real account: the answer takes as long either way.
+      // The same argon2 work as a real account costs (two checks when the input could end in a
+      // code): the answer takes as long either way, so timing tells nothing about the account.
       await verifyAgainstDummy(input.password);
+      if (endsInCode(input.password)) await verifyAgainstDummy(input.password);
       await this.recordFailure(user, input, user ? 'no_password_or_disabled' : 'unknown_user');
       throw invalidCredentials();
     }
 
     const devices = await store.authenticators.listActiveByUser(user.id);
-    const { passwordOk, appendedCode } = await this.checkPassword(user, input, devices);
+    const { passwordOk, appendedCode, checks } = await this.checkPassword(user, input, devices);
     if (!passwordOk) {
+      // Without a factor the failure cost one check; with one, two. Even them out, so a wrong
+      // password does not tell whether the account has two-factor authentication on.
+      if (checks === 1 && endsInCode(input.password)) await verifyAgainstDummy(input.password);
       await this.recordFailure(user, input, 'password');
       throw invalidCredentials();
     }
@@ -125,15 +132,29 @@ export class SignIn {
     user: UserRow,
     input: LoginInput,
     devices: readonly { kind: string; digits: number | null }[],
-  ): Promise<{ passwordOk: boolean; appendedCode: string | undefined }> {
+  ): Promise<{ passwordOk: boolean; appendedCode: string | undefined; checks: number }> {
     const hash = user.password_hash as string;
     const totpDigits = devices.find((d) => d.kind === 'totp')?.digits ?? 6;
     const canHaveAppendedCode = devices.length > 0 && !input.otp?.trim();
     const split = new RegExp(`^([\\s\\S]+?)(\\d{${totpDigits}})$`).exec(input.password);
+    let checks = 0;
     if (canHaveAppendedCode && split) {
-      if (await verifyPassword(hash, split[1]!)) return { passwordOk: true, appendedCode: split[2] };
+      checks += 1;
+      if (await verifyPassword(hash, split[1]!)) return { passwordOk: true, appendedCode: split[2], checks };
     }
-    return { passwordOk: await verifyPassword(hash, input.password), appendedCode: undefined };
+    checks += 1;
+    return { passwordOk: await verifyPassword(hash, input.password), appendedCode: undefined, checks };
+  }
+
+  /** Ends a session (log out), recording it in the audit log. */
+  async logout(session: ActiveSession, context: { ip?: string | undefined } = {}): Promise<void> {
+    await this.deps.sessions.end(session);
+    await this.deps.audit.record({
+      type: 'logout',
+      userId: session.user.id,
+      ip: context.ip,
+      detail: { kind: session.row.kind },
+    });
   }
 
   private async signIn(
@@ -219,6 +240,9 @@ export class SignIn {
 }
 
 export { invalidCode };
+
+/** Whether a typed password could carry an appended six-digit code. */
+const endsInCode = (input: string): boolean => /\S\d{6}$/.test(input);
 
 /** Shown on the next page: a used backup code is worth knowing about, and the count left. */
 export function backupCodeNotice(proof: SecondFactorProof | undefined): string | null {

@@ -25,6 +25,7 @@ export const throttleKeys = {
   secondFactor: (userId: string) => `mfa:user:${userId}`,
   backupCode: (userId: string) => `backup:user:${userId}`,
   passwordAccount: (login: string) => `password:login:${login.trim().toLowerCase()}`,
+  passwordUser: (userId: string) => `password:user:${userId}`,
   passwordAddress: (ip: string) => `password:ip:${ip}`,
 };
 

@@ -62,6 +62,9 @@ export class TotpEnrollments {
     const { store, keyring, clock, audit } = this.deps;
     const now = clock.now();
     await store.authenticators.removeExpiredPending(now);
+    // One setup at a time per user: a new "Set up OTP" replaces an abandoned one, so repeated
+    // clicks cannot pile up pending secrets.
+    await store.authenticators.removePendingForUser(user.id);
     const id = randomId();
     const secret = generateSecret();
     const sealed = keyring.seal(secret, totpSecretContext(id));

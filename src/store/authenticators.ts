@@ -135,6 +135,15 @@ export class AuthenticatorRepository {
     return Number(result.numDeletedRows);
   }
 
+  async removePendingForUser(userId: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('authenticators')
+      .where('user_id', '=', userId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Every sealed TOTP secret: for re-sealing under a new master key. */
   async listSealedSecrets(): Promise<{ id: string; secret_sealed: string }[]> {
     const rows = await this.db

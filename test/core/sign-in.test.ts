@@ -136,6 +136,30 @@ describe('sign-in (core)', () => {
     }
   });
 
+  it('counts wrong passwords per account whether the name or the e-mail was typed', async () => {
+    await t.createUser('alice');
+    for (const login of ['alice', 'alice@example.test', 'ALICE', 'Alice@Example.test', 'alice']) {
+      await expect(
+        t.core.signIn.login({ login, password: 'wrong password!', kind: 'api' }),
+      ).rejects.toMatchObject({
+        status: 401,
+      });
+    }
+    await expect(
+      t.core.signIn.login({ login: 'alice@example.test', password: 'correct horse battery', kind: 'api' }),
+    ).rejects.toMatchObject({ status: 429 });
+  });
+
+  it('records a logout', async () => {
+    const user = await t.createUser('alice');
+    const result = await login('alice', 'correct horse battery');
+    if (result.outcome !== 'signed_in') throw new Error('expected a session');
+    const session = (await t.core.sessions.resolve(result.session.token))!;
+    await t.core.signIn.logout(session, { ip: '198.51.100.7' });
+    expect(await t.core.sessions.resolve(result.session.token)).toBeUndefined();
+    expect((await t.store.audit.list({ userId: user.id, type: 'logout' })).length).toBe(1);
+  });
+
   it('records audit events for success and failure, without secrets', async () => {
     const user = await t.createUser('alice');
     const { secret } = await t.enrollTotp(user);

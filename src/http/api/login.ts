@@ -89,13 +89,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
     async (request, reply) => {
       const principal = principalOf(request);
       if (principal.kind === 'session') {
-        await core.sessions.end(principal.session);
-        await core.audit.record({
-          type: 'logout',
-          userId: principal.user.id,
-          ip: request.ip,
-          detail: { kind: 'api' },
-        });
+        await core.signIn.logout(principal.session, { ip: request.ip });
       } else {
         await core.apiTokens.revoke(principal.user, principal.tokenId, { ip: request.ip });
       }

@@ -126,7 +126,7 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
     const session = await currentSession(core, request);
     if (session) {
       checkSessionCsrf(request, session);
-      await core.sessions.end(session);
+      await core.signIn.logout(session, { ip: request.ip });
     }
     clearSessionCookie(reply, core);
     return reply.redirect(loginUrl({ notice: 'logged_out' }), 303);

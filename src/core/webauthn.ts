@@ -1,0 +1,567 @@
+import {
+  type AuthenticationResponseJSON,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import { randomId } from '../security/index.js';
+import type { AuthenticatorRow, Store, UserRow, WebauthnChallengeRow } from '../store/index.js';
+import type { AuditLog } from './audit.js';
+import type { Clock } from './clock.js';
+import { TwofoldError } from './errors.js';
+import { requireRecentAuthentication } from './recent-authentication.js';
+import type { ActiveSession, IssuedSession, SessionKind, Sessions } from './sessions.js';
+import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
+import { type AuthenticatorSummary, summarizeAuthenticator } from './users.js';
+import { normalizeName } from './validation.js';
+import {
+  classifyWebauthnFailure,
+  defaultKeyName,
+  readClientChallenge,
+  relyingPartyOf,
+  type WebauthnFailureReason,
+} from './webauthn-support.js';
+
+/** A challenge must be answered within this time (issue 6), then it is gone. */
+export const WEBAUTHN_CHALLENGE_LIFETIME_MS = 5 * 60_000;
+
+/** What proved the second factor: one of the user's WebAuthn authenticators. */
+export interface WebauthnProof {
+  readonly method: 'webauthn';
+  readonly authenticatorId: string;
+  readonly userVerified: boolean;
+}
+
+export interface WebauthnRegistration {
+  readonly authenticator: AuthenticatorSummary;
+  /** True when this is the user's first active factor: MFA just turned on. */
+  readonly firstFactor: boolean;
+}
+
+export interface WebauthnDependencies {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly throttle: Throttle;
+  readonly sessions: Sessions;
+  readonly publicUrl: string;
+  /** The relying party's name the browser shows, e.g. "Twofold". */
+  readonly rpName: string;
+}
+
+interface ClientContext {
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/**
+ * Security keys, phones and built-in biometrics (WebAuthn Level 3) as a second factor, as a
+ * step-up, and as a passkey that logs in without a password. Challenges are stored in the
+ * database and used up at the first look; RP ID and origin come from the public URL only.
+ *
+ * @see https://www.w3.org/TR/webauthn-3/#sctn-rp-operations
+ */
+export class Webauthn {
+  readonly rpId: string;
+  readonly expectedOrigin: string;
+
+  constructor(private readonly deps: WebauthnDependencies) {
+    const rp = relyingPartyOf(deps.publicUrl);
+    this.rpId = rp.rpId;
+    this.expectedOrigin = rp.origin;
+  }
+
+  /**
+   * Options for `navigator.credentials.create()`. A sensitive action (DESIGN.md §4.5): the
+   * session must have proven itself in the last five minutes.
+   */
+  async startRegistration(
+    session: ActiveSession,
+    context: ClientContext = {},
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    await this.assertMayChangeFactors(session);
+    const { user } = session;
+    const existing = await this.deps.store.authenticators.listActiveByUser(user.id, 'webauthn');
+    const options = await generateRegistrationOptions({
+      rpName: this.deps.rpName,
+      rpID: this.rpId,
+      userName: user.username,
+      userDisplayName: `${user.first_name} ${user.last_name}`.trim() || user.username,
+      // Stable per user, and no personal data: the authenticator stores it with a passkey.
+      userID: new TextEncoder().encode(user.id),
+      attestationType: 'none',
+      // The same key twice would be one factor counted as two.
+      excludeCredentials: existing.map((row) => ({
+        id: row.credential_id as string,
+        transports: splitTransports(row.transports),
+      })),
+      // A discoverable credential where the authenticator can keep one, so the same key can
+      // later log in without a password ("Sign in with a passkey").
+      authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+      timeout: WEBAUTHN_CHALLENGE_LIFETIME_MS,
+    });
+    await this.saveChallenge(options.challenge, 'registration', user.id);
+    await this.deps.audit.record({
+      type: 'authenticator.enrollment_started',
+      userId: user.id,
+      ip: context.ip,
+      detail: { kind: 'webauthn' },
+    });
+    return options;
+  }
+
+  /**
+   * Verifies the browser's answer and stores the key as an active authenticator. The name is
+   * optional; without one it is named after the kind of authenticator ("Security key 2").
+   */
+  async finishRegistration(
+    session: ActiveSession,
+    input: {
+      readonly response: RegistrationResponseJSON;
+      readonly name?: string | undefined;
+    } & ClientContext,
+  ): Promise<WebauthnRegistration> {
+    await this.assertMayChangeFactors(session);
+    const { store, clock, audit } = this.deps;
+    const { user } = session;
+    const requestedName = normalizeName(input.name, '', 'name');
+    const challenge = await this.consumeChallenge(input.response, 'registration', user.id);
+    if (!challenge) throw challengeRefused();
+
+    let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+    try {
+      verification = await verifyRegistrationResponse({
+        response: input.response,
+        expectedChallenge: challenge.challenge,
+        expectedOrigin: this.expectedOrigin,
+        expectedRPID: this.rpId,
+        // As a second factor, presence is enough; user verification only matters for passkeys.
+        requireUserVerification: false,
+      });
+    } catch (error) {
+      throw registrationRefused(classifyWebauthnFailure(error), error);
+    }
+    if (!verification.verified) throw registrationRefused('signature', undefined);
+    const info = verification.registrationInfo;
+    if (await store.authenticators.findByCredentialId(info.credential.id)) {
+      throw new TwofoldError('conflict', 'This security key is already registered.');
+    }
+
+    const existing = await store.authenticators.listActiveByUser(user.id);
+    const transports = info.credential.transports ?? input.response.response.transports ?? [];
+    const name =
+      requestedName ||
+      defaultKeyName(
+        {
+          transports,
+          attachment: input.response.authenticatorAttachment,
+          backupEligible: info.credentialDeviceType === 'multiDevice',
+        },
+        existing.map((row) => row.name),
+      );
+    const now = clock.now();
+    const id = randomId();
+    await store.transaction(async (tx) => {
+      await tx.webauthnCredentials.insert({
+        id,
+        userId: user.id,
+        name,
+        credentialId: info.credential.id,
+        publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+        signCount: info.credential.counter,
+        transports,
+        backupEligible: info.credentialDeviceType === 'multiDevice',
+        backedUp: info.credentialBackedUp,
+        aaguid: info.aaguid,
+        now,
+      });
+      // The ceremony just proved possession of a factor in this session: backup codes can follow
+      // the first key without another login, as after a TOTP setup.
+      await tx.sessions.update(session.idHash, { second_factor_at: now });
+      await audit.record(
+        {
+          type: 'authenticator.added',
+          userId: user.id,
+          ip: input.ip,
+          detail: {
+            kind: 'webauthn',
+            authenticatorId: id,
+            name,
+            backupEligible: info.credentialDeviceType === 'multiDevice',
+          },
+        },
+        tx,
+      );
+    });
+    const row = (await store.authenticators.findById(id)) as AuthenticatorRow;
+    return { authenticator: summarizeAuthenticator(row), firstFactor: existing.length === 0 };
+  }
+
+  /**
+   * Options for `navigator.credentials.get()` as a second factor (login or step-up): only the
+   * user's own keys, and no PIN or fingerprint asked for — the password was the first factor.
+   */
+  async startSecondFactor(user: UserRow): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const keys = await this.deps.store.authenticators.listActiveByUser(user.id, 'webauthn');
+    if (keys.length === 0) {
+      throw new TwofoldError(
+        'not_found',
+        'No security key is registered for this account. Use a one-time code.',
+      );
+    }
+    const options = await generateAuthenticationOptions({
+      rpID: this.rpId,
+      allowCredentials: keys.map((row) => ({
+        id: row.credential_id as string,
+        transports: splitTransports(row.transports),
+      })),
+      userVerification: 'discouraged',
+      timeout: WEBAUTHN_CHALLENGE_LIFETIME_MS,
+    });
+    await this.saveChallenge(options.challenge, 'authentication', user.id);
+    return options;
+  }
+
+  /**
+   * Checks an assertion by one of the user's keys. Like a code, it is counted by the
+   * second-factor throttle before it is checked (DESIGN.md §4.3), and every refusal is audited.
+   */
+  async verifySecondFactor(
+    user: UserRow,
+    response: AuthenticationResponseJSON,
+    context: ClientContext & { readonly purpose: 'login' | 'step_up' },
+  ): Promise<WebauthnProof> {
+    const { throttle } = this.deps;
+    const key = throttleKeys.secondFactor(user.id);
+    const failures = await throttle.reserve('secondFactor', key);
+    const outcome = await this.checkAssertion(response, {
+      user,
+      purpose: 'authentication',
+      requireUserVerification: false,
+    });
+    if (!outcome.ok) {
+      await this.recordFailure(user.id, outcome.reason, failures, context);
+      throw outcome.error;
+    }
+    await throttle.succeed(key, { clearLock: failures >= lockThreshold });
+    return outcome.proof;
+  }
+
+  /** The second login step with a key instead of a code: the pending session becomes a login. */
+  async completeLogin(
+    pending: ActiveSession,
+    response: AuthenticationResponseJSON,
+    context: ClientContext = {},
+  ): Promise<IssuedSession> {
+    if (pending.row.stage !== 'password') {
+      throw new TwofoldError('unauthenticated', 'Your login has expired. Please log in again.');
+    }
+    const proof = await this.verifySecondFactor(pending.user, response, { ...context, purpose: 'login' });
+    const session = await this.deps.sessions.rotate(pending, {
+      stage: 'full',
+      secondFactorAt: this.deps.clock.now(),
+    });
+    await this.afterSignIn(pending.user, context, {
+      method: 'webauthn',
+      authenticatorId: proof.authenticatorId,
+    });
+    return session;
+  }
+
+  /** A fresh second factor inside a session, before a sensitive action (DESIGN.md §4.5). */
+  async stepUp(
+    session: ActiveSession,
+    response: AuthenticationResponseJSON,
+    context: ClientContext = {},
+  ): Promise<{ proof: WebauthnProof; rotated: IssuedSession | undefined }> {
+    const { clock, sessions, store, audit } = this.deps;
+    if (session.row.stage !== 'full') {
+      throw new TwofoldError('unauthenticated', 'Your session has ended. Please log in again.');
+    }
+    const proof = await this.verifySecondFactor(session.user, response, { ...context, purpose: 'step_up' });
+    const now = clock.now();
+    let rotated: IssuedSession | undefined;
+    // Browser sessions get a new id (the privilege changed); an API token keeps its value.
+    if (session.row.kind === 'browser') {
+      rotated = await sessions.rotate(session, { secondFactorAt: now });
+    } else {
+      await store.sessions.update(session.idHash, { second_factor_at: now, last_seen_at: now });
+    }
+    await audit.record({
+      type: 'step_up.succeeded',
+      userId: session.user.id,
+      ip: context.ip,
+      detail: { method: 'webauthn', authenticatorId: proof.authenticatorId },
+    });
+    return { proof, rotated };
+  }
+
+  /**
+   * Options for "Sign in with a passkey": no user named yet, so no credentials listed — the
+   * authenticator offers its discoverable ones — and user verification required, since the
+   * key alone stands for both factors.
+   */
+  async startPasskeyLogin(): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const options = await generateAuthenticationOptions({
+      rpID: this.rpId,
+      userVerification: 'required',
+      timeout: WEBAUTHN_CHALLENGE_LIFETIME_MS,
+    });
+    await this.saveChallenge(options.challenge, 'passkey', null);
+    return options;
+  }
+
+  /**
+   * Logs in with a passkey alone. Possession of the key plus its PIN or biometric check is
+   * multi-factor by itself (NIST SP 800-63B §5.1.9), so the session counts as fully proven and
+   * no code is asked for afterwards.
+   */
+  async passkeyLogin(
+    response: AuthenticationResponseJSON,
+    context: ClientContext & { readonly kind: SessionKind },
+  ): Promise<{ user: UserRow; session: IssuedSession }> {
+    const { store, throttle, clock, sessions } = this.deps;
+    const row =
+      typeof response?.id === 'string' ? await store.webauthnCredentials.findActive(response.id) : undefined;
+    const user = row ? await store.users.findById(row.user_id) : undefined;
+    if (!row || !user || user.disabled === 1) {
+      // The challenge is spent all the same: an unknown key cannot keep one alive.
+      await this.consumeChallenge(response, 'passkey', null);
+      await this.deps.audit.record({
+        type: 'login.failed',
+        userId: user?.id ?? null,
+        ip: context.ip,
+        detail: { reason: user ? 'disabled' : 'passkey_unknown' },
+      });
+      throw new TwofoldError(
+        'invalid_credentials',
+        'This passkey is not registered here. Log in with your password instead.',
+      );
+    }
+    const key = throttleKeys.secondFactor(user.id);
+    const failures = await throttle.reserve('secondFactor', key);
+    const outcome = await this.checkAssertion(response, {
+      user,
+      purpose: 'passkey',
+      requireUserVerification: true,
+    });
+    if (!outcome.ok) {
+      await this.recordFailure(user.id, outcome.reason, failures, { ...context, purpose: 'login' });
+      throw outcome.error;
+    }
+    await throttle.succeed(key, { clearLock: failures >= lockThreshold });
+    const now = clock.now();
+    const session = await sessions.create({
+      userId: user.id,
+      kind: context.kind,
+      stage: 'full',
+      authenticatedAt: now,
+      secondFactorAt: now,
+      ip: context.ip,
+      userAgent: context.userAgent,
+    });
+    await this.afterSignIn(user, context, {
+      method: 'passkey',
+      authenticatorId: outcome.proof.authenticatorId,
+    });
+    return { user, session };
+  }
+
+  /**
+   * The common part of every assertion: the challenge (used up here, whatever follows), the
+   * key (active, and the user's), the signature, origin and RP ID (by the library), then the
+   * sign counter (here, in the database).
+   */
+  private async checkAssertion(
+    response: AuthenticationResponseJSON,
+    expected: {
+      readonly user: UserRow;
+      readonly purpose: 'authentication' | 'passkey';
+      readonly requireUserVerification: boolean;
+    },
+  ): Promise<
+    { ok: true; proof: WebauthnProof } | { ok: false; reason: WebauthnFailureReason; error: TwofoldError }
+  > {
+    const { store, clock, audit } = this.deps;
+    const challenge = await this.consumeChallenge(
+      response,
+      expected.purpose,
+      expected.purpose === 'passkey' ? null : expected.user.id,
+    );
+    if (!challenge) return { ok: false, reason: 'challenge', error: challengeRefused() };
+    const row =
+      typeof response?.id === 'string' ? await store.webauthnCredentials.findActive(response.id) : undefined;
+    if (!row || row.user_id !== expected.user.id) {
+      return { ok: false, reason: 'unknown_key', error: assertionRefused('unknown_key') };
+    }
+
+    let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+    try {
+      verification = await verifyAuthenticationResponse({
+        response,
+        expectedChallenge: challenge.challenge,
+        expectedOrigin: this.expectedOrigin,
+        expectedRPID: this.rpId,
+        // Counter 0 turns the library's own counter check off: ours below also audits a
+        // backwards counter, and decides in the database so racing requests cannot both pass.
+        credential: {
+          id: row.credential_id as string,
+          publicKey: isoBase64URL.toBuffer(row.public_key as string),
+          counter: 0,
+          transports: splitTransports(row.transports),
+        },
+        requireUserVerification: expected.requireUserVerification,
+      });
+    } catch (error) {
+      const reason = classifyWebauthnFailure(error);
+      return { ok: false, reason, error: assertionRefused(reason) };
+    }
+    if (!verification.verified)
+      return { ok: false, reason: 'signature', error: assertionRefused('signature') };
+    const info = verification.authenticationInfo;
+    if (expected.requireUserVerification && !info.userVerified) {
+      return { ok: false, reason: 'user_verification', error: assertionRefused('user_verification') };
+    }
+
+    const now = clock.now();
+    const accepted = await store.webauthnCredentials.acceptAssertion(row.id, {
+      signCount: info.newCounter,
+      backedUp: info.credentialBackedUp,
+      now,
+    });
+    if (!accepted) {
+      // A counter that does not go up means two copies of the key exist (WebAuthn §6.1.1):
+      // refuse, and tell the administrators.
+      await audit.record({
+        type: 'authenticator.cloned_suspected',
+        userId: expected.user.id,
+        detail: {
+          kind: 'webauthn',
+          authenticatorId: row.id,
+          name: row.name,
+          storedSignCount: Number(row.sign_count),
+          receivedSignCount: info.newCounter,
+        },
+      });
+      return { ok: false, reason: 'counter', error: assertionRefused('counter') };
+    }
+    return {
+      ok: true,
+      proof: { method: 'webauthn', authenticatorId: row.id, userVerified: info.userVerified },
+    };
+  }
+
+  private async assertMayChangeFactors(session: ActiveSession): Promise<void> {
+    if (session.row.stage !== 'full') {
+      throw new TwofoldError('unauthenticated', 'Your session has ended. Please log in again.');
+    }
+    const active = await this.deps.store.authenticators.countActiveByUser(session.user.id);
+    requireRecentAuthentication(session, active > 0, this.deps.clock);
+  }
+
+  private async saveChallenge(
+    challenge: string,
+    purpose: WebauthnChallengeRow['purpose'],
+    userId: string | null,
+  ): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    await store.webauthnChallenges.removeExpired(now);
+    await store.webauthnChallenges.insert({
+      id: randomId(),
+      challenge,
+      user_id: userId,
+      purpose,
+      created_at: now,
+      expires_at: now + WEBAUTHN_CHALLENGE_LIFETIME_MS,
+    });
+  }
+
+  /**
+   * Finds the challenge the browser signed (it is in clientDataJSON) and removes it in the same
+   * statement: a replayed response, or a second instance racing the first, finds nothing.
+   */
+  private async consumeChallenge(
+    response: RegistrationResponseJSON | AuthenticationResponseJSON,
+    purpose: WebauthnChallengeRow['purpose'],
+    userId: string | null,
+  ): Promise<WebauthnChallengeRow | undefined> {
+    const challenge = readClientChallenge(response);
+    if (!challenge) return undefined;
+    return this.deps.store.webauthnChallenges.consume(challenge, purpose, userId, this.deps.clock.now());
+  }
+
+  private async recordFailure(
+    userId: string,
+    reason: WebauthnFailureReason,
+    failures: number,
+    context: ClientContext & { readonly purpose: 'login' | 'step_up' },
+  ): Promise<void> {
+    const { audit } = this.deps;
+    if (failures >= lockThreshold) {
+      await audit.record({ type: 'second_factor.locked', userId, ip: context.ip, detail: { failures } });
+    }
+    await audit.record({
+      type: context.purpose === 'login' ? 'login.failed' : 'step_up.failed',
+      userId,
+      ip: context.ip,
+      detail: { reason: `webauthn_${reason}`, failures },
+    });
+  }
+
+  private async afterSignIn(
+    user: UserRow,
+    context: ClientContext,
+    detail: { method: 'webauthn' | 'passkey'; authenticatorId: string },
+  ): Promise<void> {
+    await this.deps.store.users.update(user.id, { last_login_at: this.deps.clock.now() });
+    await this.deps.audit.record({ type: 'login.succeeded', userId: user.id, ip: context.ip, detail });
+  }
+}
+
+const lockThreshold = THROTTLE_POLICIES.secondFactor.lockAfterFailures;
+
+function splitTransports(stored: string | null): AuthenticatorTransportFuture[] {
+  if (!stored) return [];
+  return stored.split(',').filter(Boolean) as AuthenticatorTransportFuture[];
+}
+
+type AuthenticatorTransportFuture = NonNullable<RegistrationResponseJSON['response']['transports']>[number];
+
+const challengeRefused = () =>
+  new TwofoldError(
+    'expired',
+    'This security key request has expired or was already used. Start again and answer within 5 minutes.',
+  );
+
+const ASSERTION_MESSAGES: Record<WebauthnFailureReason, string> = {
+  challenge: 'This security key request has expired or was already used. Start again.',
+  origin: 'The security key answered for another website address, so it was refused.',
+  rp_id: 'The security key answered for another website, so it was refused.',
+  unknown_key: 'This security key is not registered for this account. Use another key or a one-time code.',
+  user_verification: 'Your security key did not verify you (PIN or biometrics). Try again with verification.',
+  counter:
+    'This security key reported a use counter lower than before, which happens when a key has been copied. ' +
+    'It was refused. Use another method and remove this key from your account.',
+  signature: 'Your security key could not be verified. Try again, or use another method.',
+  malformed: 'The security key response could not be read. Try again.',
+};
+
+function assertionRefused(reason: WebauthnFailureReason): TwofoldError {
+  return new TwofoldError('invalid_code', ASSERTION_MESSAGES[reason]);
+}
+
+function registrationRefused(reason: WebauthnFailureReason, cause: unknown): TwofoldError {
+  const message =
+    reason === 'origin' || reason === 'rp_id'
+      ? 'The security key was registered for another website address, so it was refused.'
+      : reason === 'challenge'
+        ? 'This registration request has expired or was already used. Start again.'
+        : 'The security key could not be registered. Try again.';
+  return new TwofoldError('invalid_input', message, { cause });
+}
