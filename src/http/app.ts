@@ -7,6 +7,7 @@ import { apiRoutes } from './api/index.js';
 import { sendJsonError, toPublicError, wantsHtml } from './error-handler.js';
 import { healthRoutes } from './health.js';
 import { pageRoutes, sendHtmlError } from './pages/index.js';
+import { webauthnRoutes } from './webauthn/index.js';
 
 export interface AppOptions {
   readonly core: Core;
@@ -64,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { core });
   await app.register(pageRoutes, { core });
+  await app.register(webauthnRoutes, { core });
   await app.register(apiRoutes, { core, prefix: '/api' });
   return app;
 }

@@ -1,0 +1,73 @@
+/**
+ * Threat: guessing around the second factor with a key. Refused key answers must cost the same
+ * as wrong codes (DESIGN.md §4.3): they are counted per user on the one second-factor throttle,
+ * before they are checked, so mixing wrong codes and forged key answers does not buy extra
+ * attempts, and a throttled user cannot slip through with a key answer either.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { throttleKeys } from '../../src/core/index.js';
+import type { UserRow } from '../../src/store/index.js';
+import { createWebauthnTestApp, type WebauthnTestApp } from '../helpers/webauthn-app.js';
+import type { SoftwareAuthenticator } from '../helpers/webauthn-authenticator.js';
+
+let t: WebauthnTestApp;
+let alice: UserRow;
+let key: SoftwareAuthenticator;
+
+beforeEach(async () => {
+  t = await createWebauthnTestApp();
+  alice = await t.createUser('alice');
+  key = t.authenticator();
+  await t.registerKey(await t.signedIn(alice), key);
+});
+afterEach(async () => t.close());
+
+async function forgedAnswer(): Promise<number> {
+  const pending = await t.passwordStep('alice');
+  const started = await t.postJson('/login/security-key/options', pending);
+  const response = key.assert(started.json().options, { origin: 'http://evil.example' });
+  return (await t.postJson('/login/security-key', pending, { response })).statusCode;
+}
+
+describe('second-factor throttle with security keys', () => {
+  it('counts refused key answers, then makes the next attempt wait — even a genuine one', async () => {
+    for (let i = 0; i < 5; i++) expect(await forgedAnswer()).toBe(401);
+    expect((await t.core.throttle.state(throttleKeys.secondFactor(alice.id)))?.failures).toBe(5);
+
+    const pending = await t.passwordStep('alice');
+    const started = await t.postJson('/login/security-key/options', pending);
+    const genuine = key.assert(started.json().options);
+    const throttled = await t.postJson('/login/security-key', pending, { response: genuine });
+    expect(throttled.statusCode).toBe(429);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('shares the counter with wrong codes', async () => {
+    const { secret } = await t.enrollTotp(alice);
+    for (let i = 0; i < 3; i++) {
+      const pending = await t.core.sessions.resolve((await t.passwordStep('alice')).token);
+      if (!pending) throw new Error('setup');
+      await expect(t.core.signIn.completeSecondFactor(pending, '000000')).rejects.toMatchObject({
+        code: 'invalid_code',
+      });
+    }
+    expect(await forgedAnswer()).toBe(401);
+    expect(await forgedAnswer()).toBe(401);
+    const pending = await t.core.sessions.resolve((await t.passwordStep('alice')).token);
+    if (!pending) throw new Error('setup');
+    await expect(t.core.signIn.completeSecondFactor(pending, t.codeFor(secret))).rejects.toMatchObject({
+      code: 'throttled',
+    });
+  });
+
+  it('forgets the failures after a genuine key answer', async () => {
+    expect(await forgedAnswer()).toBe(401);
+    expect(await forgedAnswer()).toBe(401);
+    const pending = await t.passwordStep('alice');
+    const ok = await t.postJson('/login/security-key', pending, {
+      response: await t.loginAssertion(pending, key),
+    });
+    expect(ok.statusCode).toBe(200);
+    expect((await t.core.throttle.state(throttleKeys.secondFactor(alice.id)))?.failures).toBe(0);
+  });
+});
