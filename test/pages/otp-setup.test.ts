@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseKeyUri } from '../../src/otp/index.js';
+import { hashToken } from '../../src/security/index.js';
 import {
   attribute,
   formHtml,
@@ -98,11 +99,12 @@ describe('the setup page', () => {
       name: '  My   Phone ',
     });
     expect(done.status).toBe(303);
-    expect(done.location).toBe('/account');
-    const account = text((await browser.get('/account')).html);
-    expect(account).toContain(
+    // The first device: backup codes come next (seed 004), with the "ready" notice on top.
+    expect(done.location).toBe('/account/backup-codes');
+    expect(text((await browser.get('/account/backup-codes')).html)).toContain(
       'Your device "My Phone" is set up and ready to use. No further testing is needed.',
     );
+    const account = text((await browser.get('/account')).html);
     expect(account).toContain('Two-factor authentication is on');
     expect(account).toMatch(/My Phone TOTP 2026-01-01 00:00 UTC 2026-01-01 00:00 UTC Remove/);
     expect(text((await browser.get('/account')).html)).not.toContain('ready to use'); // said once
@@ -126,7 +128,7 @@ describe('the setup page', () => {
         code: t.codeFor(key, -1),
         name,
       });
-      expect(done.location).toBe('/account');
+      expect(done.location).toBe(key === firstKey ? '/account/backup-codes' : '/account');
     }
     const names = (await t.core.authenticators.list((await t.store.users.findByLogin('alice'))!)).map(
       (d) => d.name,
@@ -153,7 +155,7 @@ describe('the setup page', () => {
       code: t.codeFor(key),
       name: 'Phone',
     });
-    expect(right.location).toBe('/account');
+    expect(right.location).toBe('/account/backup-codes');
   });
 
   test('a name longer than 64 characters is refused with the same QR code', async () => {
@@ -240,7 +242,7 @@ describe('"Set up OTP" needs a recent authentication (seed 000)', () => {
     expect((await browser.get('/account/otp/new')).location).toMatch(/^\/account\/otp\/[\w-]+$/);
   });
 
-  test('right after adding the first device, a second one needs a code from the first (step-up)', async () => {
+  test('a second device needs a code from the first once the proof of activating it is gone (step-up)', async () => {
     const { browser } = await signedIn();
     const { url, page, key } = await openSetup(browser);
     const activate = await browser.post(url, {
@@ -248,7 +250,12 @@ describe('"Set up OTP" needs a recent authentication (seed 000)', () => {
       code: t.codeFor(key, -1),
       name: 'First',
     });
-    expect(activate.location).toBe('/account');
+    expect(activate.location).toBe('/account/backup-codes');
+    // The activation code was itself a fresh code from a configured device; four minutes later,
+    // with the password proof still recent, only the second factor is asked for again.
+    await t.store.sessions.update(hashToken(browser.sessionToken!), {
+      second_factor_at: t.clock.now() - 5 * 60_000 - 1,
+    });
     const start = await browser.get('/account/otp/new');
     expect(start.location).toBe('/account/verify?next=%2Faccount%2Fotp%2Fnew');
     const verify = await browser.get(start.location!);

@@ -51,7 +51,7 @@ test('the code used to activate a device cannot then log in', async () => {
   const code = t.codeFor(key);
   expect(
     (await browser.post(start.location!, { ...hiddenFields(page.html, start.location!), code })).location,
-  ).toBe('/account');
+  ).toBe('/account/backup-codes');
   expect((await new PageClient(t.app).login('alice', `${PASSWORD}${code}`)).location).toBe('/login');
 });
 

@@ -130,15 +130,17 @@ export const backupCodeRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async
         createdAt: new Date(status.createdAt ?? core.clock.now()),
         codes,
       });
-      return reply
-        .type('application/pdf')
-        .header(
-          'content-disposition',
-          `attachment; filename="${core.settings.issuer.replace(/[^\w.-]+/g, '-')}-backup-codes.pdf"`,
-        )
-        .header('cache-control', 'no-store')
-        // The typed reply expects the documented JSON shapes; a PDF goes out as raw bytes.
-        .send(pdf as unknown as string);
+      return (
+        reply
+          .type('application/pdf')
+          .header(
+            'content-disposition',
+            `attachment; filename="${core.settings.issuer.replace(/[^\w.-]+/g, '-')}-backup-codes.pdf"`,
+          )
+          .header('cache-control', 'no-store')
+          // The typed reply expects the documented JSON shapes; a PDF goes out as raw bytes.
+          .send(pdf as unknown as string)
+      );
     },
   );
 };

@@ -2,6 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
+import { webauthnApiRoutes } from '../webauthn/index.js';
+import { adminApiRoutes } from './admin.js';
 import { apiTokenRoutes } from './api-tokens.js';
 import { authenticatorRoutes } from './authenticators.js';
 import { backupCodeRoutes } from './backup-codes.js';
@@ -57,7 +59,9 @@ export async function apiRoutes(app: FastifyInstance, options: { core: Core }): 
       await v1.register(meRoutes, { core });
       await v1.register(authenticatorRoutes, { core });
       await v1.register(apiTokenRoutes, { core });
+      await v1.register(adminApiRoutes, { core });
       await v1.register(backupCodeRoutes, { core });
+      await v1.register(webauthnApiRoutes, { core });
     },
     { prefix: '/v1' },
   );

@@ -4,8 +4,11 @@ import type { Core } from '../../core/index.js';
 import { type PublicError, toPublicError } from '../error-handler.js';
 import { ErrorPage } from '../views/error-page.js';
 import type { Viewer } from '../views/layout.js';
-import { accountRoutes } from './account.js';
+import { accountRoutes, apiTokenPageRoutes } from './account.js';
+import { adminPageRoutes } from './admin-routes.js';
+import { backupCodeRoutes } from './backup-codes.js';
 import { loginRoutes } from './login.js';
+import { onboardingRoutes } from './onboarding.js';
 import { otpSetupRoutes } from './otp-setup.js';
 import { currentSession } from './page-session.js';
 import { passwordRoutes } from './password.js';
@@ -36,6 +39,10 @@ export async function pageRoutes(app: FastifyInstance, options: PageOptions): Pr
   await app.register(removalRoutes, options);
   await app.register(passwordRoutes, options);
   await app.register(stepUpRoutes, options);
+  await app.register(backupCodeRoutes, options);
+  await app.register(apiTokenPageRoutes, options);
+  await app.register(onboardingRoutes, options);
+  await app.register(adminPageRoutes, options);
 }
 
 /**

@@ -41,7 +41,7 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
     if (session?.row.stage === 'password') {
       // One-shot: the reason the code step came back (a wrong code typed after the password).
       if (session.row.flash) await core.sessions.setFlash(session, null);
-      return sendCodeStep(reply, session, { next, error: session.row.flash });
+      return sendCodeStep(core, reply, session, { next, error: session.row.flash });
     }
     // Signed in and not sent here to prove it again: nothing to do on this page.
     if (session?.row.stage === 'full' && !next) return reply.redirect('/account', 303);
@@ -118,7 +118,7 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
       if (!(error instanceof TwofoldError)) throw error;
       if (error.code === 'unauthenticated') return reply.redirect(loginUrl({ next, notice: 'expired' }), 303);
       setRetryAfter(reply, error);
-      return sendCodeStep(reply, pending, { next, error: error.message }, error.status);
+      return sendCodeStep(core, reply, pending, { next, error: error.message }, error.status);
     }
   });
 
@@ -133,15 +133,23 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
   });
 }
 
-function sendCodeStep(
+async function sendCodeStep(
+  core: Core,
   reply: FastifyReply,
   pending: ActiveSession,
   props: { next: string | undefined; error?: string | null | undefined },
   status = 200,
 ) {
+  const hasSecurityKey =
+    (await core.store.authenticators.listActiveByUser(pending.user.id, 'webauthn')).length > 0;
   return sendPage(
     reply,
-    h(CodeStepPage, { csrfToken: pending.row.csrf_token, username: pending.user.username, ...props }),
+    h(CodeStepPage, {
+      csrfToken: pending.row.csrf_token,
+      username: pending.user.username,
+      hasSecurityKey,
+      ...props,
+    }),
     status,
   );
 }

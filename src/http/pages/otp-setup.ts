@@ -9,6 +9,7 @@ import {
   clientOf,
   formField,
   requireSignedIn,
+  SESSION_COOKIE,
 } from './page-session.js';
 import { sendPage, viewerOf } from './respond.js';
 
@@ -53,6 +54,7 @@ export async function otpSetupRoutes(app: FastifyInstance, { core }: { core: Cor
         code: formField(request, 'code'),
         name,
         ip: clientOf(request).ip,
+        session,
       });
       await core.sessions.setFlash(
         session,
@@ -61,6 +63,12 @@ export async function otpSetupRoutes(app: FastifyInstance, { core }: { core: Cor
             ? ' Two-factor authentication is now on: when you log in, type the 6-digit code right after your password.'
             : ''),
       );
+      if (firstFactor) {
+        // Seed 004: the first setup is complete only once backup codes are saved.
+        const fresh = (await core.sessions.resolve(request.cookies[SESSION_COOKIE])) ?? session;
+        await core.backupCodes.generate(fresh, { ip: clientOf(request).ip });
+        return reply.redirect('/account/backup-codes', 303);
+      }
       return reply.redirect('/account', 303);
     } catch (error) {
       // A wrong code or a bad name: the same QR code again, with the reason. Expired or unknown

@@ -49,6 +49,18 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1.5rem;
 dl dt { font-weight: 600; }
 dl dd { margin: 0; }
 input[inputmode="numeric"] { font-family: ui-monospace, "DejaVu Sans Mono", monospace; letter-spacing: 0.15em; }
+.codes { display: grid; grid-template-columns: repeat(2, max-content); gap: 0.5rem 2.5rem; list-style: none; padding: 0; }
+.codes li { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 1.3rem; letter-spacing: 0.05em; list-style: none; }
+.warning { border-left: 0.3rem solid #c5a021; padding: 0.75rem 1rem; background: rgba(197, 160, 33, 0.1); }
+.badge { font-size: 0.8rem; border: 1px solid currentColor; border-radius: 0.25rem; padding: 0 0.3rem; margin-left: 0.4rem; white-space: nowrap; }
+.token { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
+@media print {
+  body > header, body > footer, .no-print { display: none !important; }
+  body { background: #fff; color: #000; }
+  .codes { grid-template-columns: repeat(2, max-content); gap: 0.8rem 3rem; }
+  .codes li { font-size: 16pt; color: #000; }
+  .codes li::before { content: "\\2610\\00a0\\00a0"; }
+}
 `;
 
 /**
@@ -72,17 +84,32 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
 }
 `;
 
+/** The print page opens the browser's print dialog by itself; a button does the same again. */
+const PRINT_JS = `
+for (const button of document.querySelectorAll('button[data-print]')) {
+  button.hidden = false;
+  button.addEventListener('click', () => window.print());
+}
+window.addEventListener('load', () => window.print());
+`;
+
 function picoClassless(): string {
   const file = createRequire(import.meta.url).resolve('@picocss/pico/css/pico.classless.min.css');
   return readFileSync(file, 'utf8');
 }
 
 /** Read once at start-up and kept in memory. */
-export function loadStaticAssets(): { pico: StaticAsset; app: StaticAsset; copy: StaticAsset } {
+export function loadStaticAssets(): {
+  pico: StaticAsset;
+  app: StaticAsset;
+  copy: StaticAsset;
+  print: StaticAsset;
+} {
   return {
     pico: asset('/static/pico.classless.min.css', 'text/css; charset=utf-8', picoClassless()),
     app: asset('/static/app.css', 'text/css; charset=utf-8', APP_CSS),
     copy: asset('/static/copy.js', 'text/javascript; charset=utf-8', COPY_JS),
+    print: asset('/static/print.js', 'text/javascript; charset=utf-8', PRINT_JS),
   };
 }
 

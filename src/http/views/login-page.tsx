@@ -44,6 +44,11 @@ export function LoginPage({ csrfToken, next, username = '', notice, error }: Log
         </small>
         <button type="submit">Log in</button>
       </form>
+      <p>
+        <a href={next ? `/login/passkey?${new URLSearchParams({ next })}` : '/login/passkey'}>
+          Sign in with a passkey
+        </a>
+      </p>
     </Layout>
   );
 }
@@ -54,6 +59,8 @@ export interface CodeStepPageProps {
   readonly next?: string | undefined;
   readonly notice?: string | null | undefined;
   readonly error?: string | null | undefined;
+  /** The user has a registered security key or passkey: offer it beside the code. */
+  readonly hasSecurityKey?: boolean;
 }
 
 /**
@@ -61,14 +68,31 @@ export interface CodeStepPageProps {
  * input field will appear to remind you TFA is enabled"). The password step is remembered by
  * the server for five minutes; only the code is asked for.
  */
-export function CodeStepPage({ csrfToken, username, next, notice, error }: CodeStepPageProps) {
+export function CodeStepPage({
+  csrfToken,
+  username,
+  next,
+  notice,
+  error,
+  hasSecurityKey,
+}: CodeStepPageProps) {
   return (
     <Layout title="One-time code" notice={notice} error={error}>
       <h1>Log in</h1>
       <p class="notice" role="status">
         Two-factor authentication is enabled for the account <strong>{username}</strong>. Enter the 6-digit
-        code from your authenticator app.
+        code from your authenticator app{hasSecurityKey ? ', or use your security key' : ''}.
       </p>
+      {hasSecurityKey && (
+        <p>
+          <a
+            role="button"
+            href={next ? `/login/security-key?${new URLSearchParams({ next })}` : '/login/security-key'}
+          >
+            Use your security key
+          </a>
+        </p>
+      )}
       <form method="post" action="/login/code">
         <CsrfField token={csrfToken} />
         {next && <input type="hidden" name="next" value={next} />}
@@ -85,7 +109,8 @@ export function CodeStepPage({ csrfToken, username, next, notice, error }: CodeS
           aria-describedby="otp-hint"
         />
         <small id="otp-hint">
-          Next time you can type the code directly after your password, with no space.
+          Next time you can type the code directly after your password, with no space. Lost your device? Enter
+          one of your backup codes here.
         </small>
         <button type="submit">Log in</button>
       </form>

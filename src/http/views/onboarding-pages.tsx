@@ -134,8 +134,8 @@ export function SetupVerifyPage({ viewer, error }: SetupVerifyPageProps) {
     <Layout title="Confirm it is you" viewer={viewer} error={error}>
       <h1>Confirm it is you</h1>
       <p>
-        Your account has two-factor authentication. Enter a 6-digit code from one of your devices, or a
-        backup code, before you choose a new password.
+        Your account has two-factor authentication. Enter a 6-digit code from one of your devices, or a backup
+        code, before you choose a new password.
       </p>
       <form method="post" action="/setup/verify">
         <CsrfField token={viewer.csrfToken} />

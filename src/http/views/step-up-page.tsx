@@ -32,6 +32,8 @@ export function StepUpPage({ viewer, next, error }: StepUpPageProps) {
         <button type="submit">Continue</button>
       </form>
       <p>
+        <a href={`/account/step-up/security-key?${new URLSearchParams({ next })}`}>Use your security key</a>
+        {' · '}
         <a href="/account">Cancel</a>
       </p>
     </Layout>

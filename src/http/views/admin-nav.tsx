@@ -1,0 +1,27 @@
+/** The administration's own menu, under the page header: users and the audit log. */
+export function AdminNav({ current }: { current: 'users' | 'audit' }) {
+  return (
+    <nav aria-label="Administration">
+      <ul>
+        <li>
+          <strong>Administration</strong>
+        </li>
+      </ul>
+      <ul>
+        <li>
+          <a href="/admin/users" aria-current={current === 'users' ? 'page' : undefined}>
+            Users
+          </a>
+        </li>
+        <li>
+          <a href="/admin/audit" aria-current={current === 'audit' ? 'page' : undefined}>
+            Audit log
+          </a>
+        </li>
+      </ul>
+    </nav>
+  );
+}
+
+/** "yes"/"no" for a table cell or a definition. */
+export const yesNo = (value: boolean): string => (value ? 'yes' : 'no');
