@@ -3,8 +3,13 @@
  * scanning the QR code (zbarimg reads it off a screenshot), type the code oathtool computes,
  * log out and in again with the code appended and in two steps, add a second device (asked to
  * log in again with a code from the first), remove the first, and find its codes refused.
+ * After the first device come the backup codes: downloaded (read back with pdftotext),
+ * printed, and confirmed with "I have my backup codes".
  * Every page is saved under test-output/screenshots for a reviewer.
  */
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -18,6 +23,8 @@ import {
 } from '../helpers/browser.js';
 
 const PASSWORD = 'correct horse battery';
+const BACKUP_CODE = /[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/g;
+const run = promisify(execFile);
 
 let server: RunningServer;
 let browser: Browser;
@@ -99,11 +106,44 @@ describe('a person sets up and uses TOTP in the browser', () => {
     await page.getByLabel('One-time code').fill(await phone.nextCode());
     await page.getByLabel('Device name').fill('MySmartPhone');
     await page.getByRole('button', { name: 'Submit' }).click();
+    // The first device: the setup goes on to the backup codes (seed 004).
+    await page.waitForURL(url('/account/backup-codes'));
+    await expect
+      .poll(() => page.locator('main').textContent())
+      .toContain('Your device "MySmartPhone" is set up and ready to use.');
+    const codes =
+      (await page.getByRole('list', { name: 'Backup codes' }).textContent())?.match(BACKUP_CODE) ?? [];
+    expect(new Set(codes).size).toBe(10);
+    await shot('05a-backup-codes');
+
+    // Download: the PDF the browser saves holds exactly these codes.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    const pdfFile = join(dirname(screenshotPath('x')), 'totp-05b-backup-codes.pdf');
+    await download.saveAs(pdfFile);
+    const { stdout } = await run('pdftotext', ['-layout', pdfFile, '-']);
+    expect((stdout.match(BACKUP_CODE) ?? []).sort()).toEqual([...codes].sort());
+
+    // Print: a page made for paper opens in a new tab, with the same codes on one page.
+    const [printPage] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Print' }).click(),
+    ]);
+    await printPage.waitForLoadState('load');
+    expect(new URL(printPage.url()).pathname).toBe('/account/backup-codes/print');
+    const printed = (await printPage.locator('main').textContent()) ?? '';
+    expect((printed.match(BACKUP_CODE) ?? []).sort()).toEqual([...codes].sort());
+    await printPage.emulateMedia({ media: 'print' });
+    await printPage.screenshot({ path: file('05c-print-page'), fullPage: true });
+    await printPage.close();
+
+    await page.getByRole('button', { name: 'I have my backup codes' }).click();
     await page.waitForURL(url('/account'));
     const main = page.locator('main');
-    await expect
-      .poll(() => main.textContent())
-      .toContain('Your device "MySmartPhone" is set up and ready to use.');
+    await expect.poll(() => main.textContent()).toContain('Your backup codes are saved.');
+    expect(await main.textContent()).toContain('10 of 10 backup codes remain');
     expect(await page.getByRole('row', { name: /MySmartPhone/ }).textContent()).toMatch(
       /MySmartPhone\s*TOTP/,
     );
