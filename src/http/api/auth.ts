@@ -114,7 +114,8 @@ export async function asSensitive<T>(work: () => Promise<T>): Promise<T> {
     if (error instanceof TwofoldError && error.code === 'step_up_required') {
       throw new TwofoldError(
         'step_up_required',
-        'For your security, confirm with a fresh code from one of your authenticators (POST /api/v1/me/verify), then repeat this request.',
+        'For your security, confirm with a fresh code from one of your authenticators (POST /api/v1/me/verify) ' +
+          'or a security key (POST /api/v1/me/verify/webauthn), then repeat this request.',
         { cause: error },
       );
     }
