@@ -74,8 +74,10 @@ export class SecondFactor {
       // with the same code, the loser sees `false` here and fails like any replay.
       if (await store.authenticators.acceptTotpStep(device.id, result.timeStep, now)) {
         // The attempt that reached the lock threshold was counted (and locked) before it was
-        // checked; being right, it must not leave the account locked.
-        await throttle.succeed(key, { clearLock: failures >= lockThreshold });
+        // checked; being right, it must not leave the account locked. Not awaited: the caller's
+        // own writes (session, audit) follow at once and share its group commit, and a reset
+        // that failed would only leave the counter stricter than it should be.
+        throttle.succeed(key, { clearLock: failures >= lockThreshold }).catch(() => {});
         return { method: 'totp', authenticatorId: device.id };
       }
       replayed = true;

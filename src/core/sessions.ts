@@ -76,11 +76,9 @@ export class Sessions {
   async resolve(token: string | undefined): Promise<ActiveSession | undefined> {
     if (!token || token.length > 200) return undefined;
     const idHash = hashToken(token);
-    const row = await this.store.sessions.findLive(idHash, this.clock.now());
-    if (!row) return undefined;
-    const user = await this.store.users.findById(row.user_id);
-    if (!user || user.disabled === 1) return undefined;
-    return { idHash, row, user };
+    const found = await this.store.sessions.findLiveWithUser(idHash, this.clock.now());
+    if (!found || found.user.disabled === 1) return undefined;
+    return { idHash, row: found.session, user: found.user };
   }
 
   /**

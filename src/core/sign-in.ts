@@ -85,9 +85,11 @@ export class SignIn {
       await this.recordFailure(user, input, 'password');
       throw invalidCredentials();
     }
-    await throttle.succeed(accountKey);
-    if (input.ip) await throttle.succeed(throttleKeys.passwordAddress(input.ip));
-    await this.rehashIfNeeded(user, input.password, appendedCode);
+    await Promise.all([
+      throttle.succeed(accountKey),
+      input.ip ? throttle.succeed(throttleKeys.passwordAddress(input.ip)) : undefined,
+      this.rehashIfNeeded(user, input.password, appendedCode),
+    ]);
 
     if (devices.length === 0) {
       // A required factor not yet enrolled: signed in, but only to enroll (issue 7).
@@ -164,31 +166,36 @@ export class SignIn {
     stage: 'full' | 'enrollment' = 'full',
   ): Promise<LoginResult> {
     const now = this.deps.clock.now();
-    const session = await this.deps.sessions.create({
-      userId: user.id,
-      kind: input.kind,
-      stage,
-      secondFactorAt: proof ? now : null,
-      ip: input.ip,
-      userAgent: input.userAgent,
-      flash: backupCodeNotice(proof),
-    });
-    await this.afterSignIn(user, input.ip, proof);
+    const [session] = await Promise.all([
+      this.deps.sessions.create({
+        userId: user.id,
+        kind: input.kind,
+        stage,
+        secondFactorAt: proof ? now : null,
+        ip: input.ip,
+        userAgent: input.userAgent,
+        flash: backupCodeNotice(proof),
+      }),
+      this.afterSignIn(user, input.ip, proof),
+    ]);
     return { outcome: 'signed_in', user, session, ...(proof ? { proof } : {}) };
   }
 
   private async afterSignIn(user: UserRow, ip: string | undefined, proof: SecondFactorProof | undefined) {
     const now = this.deps.clock.now();
-    await this.deps.store.users.update(user.id, { last_login_at: now });
-    await this.deps.audit.record({
-      type: 'login.succeeded',
-      userId: user.id,
-      ip,
-      detail: {
-        method: proof ? proof.method : 'password',
-        ...(proof?.method === 'totp' ? { authenticatorId: proof.authenticatorId } : {}),
-      },
-    });
+    // Issued together: one commit for both.
+    await Promise.all([
+      this.deps.store.users.update(user.id, { last_login_at: now }),
+      this.deps.audit.record({
+        type: 'login.succeeded',
+        userId: user.id,
+        ip,
+        detail: {
+          method: proof ? proof.method : 'password',
+          ...(proof?.method === 'totp' ? { authenticatorId: proof.authenticatorId } : {}),
+        },
+      }),
+    ]);
   }
 
   private async secondFactorRequired(

@@ -29,18 +29,20 @@ export class StepUp {
     const { clock, audit, sessions, secondFactor, store } = this.deps;
     const proof = await secondFactor.verify(session.user, code, { ip: context.ip, purpose: 'step_up' });
     const now = clock.now();
-    let rotated: IssuedSession | undefined;
-    if (session.row.kind === 'browser') {
-      rotated = await sessions.rotate(session, { secondFactorAt: now });
-    } else {
-      await store.sessions.update(session.idHash, { second_factor_at: now, last_seen_at: now });
-    }
-    await audit.record({
-      type: 'step_up.succeeded',
-      userId: session.user.id,
-      ip: context.ip,
-      detail: { method: proof.method },
-    });
+    // The two writes go out together, so they share one commit (group commit on SQLite).
+    const [rotated] = await Promise.all([
+      session.row.kind === 'browser'
+        ? sessions.rotate(session, { secondFactorAt: now })
+        : store.sessions
+            .update(session.idHash, { second_factor_at: now, last_seen_at: now })
+            .then(() => undefined),
+      audit.record({
+        type: 'step_up.succeeded',
+        userId: session.user.id,
+        ip: context.ip,
+        detail: { method: proof.method },
+      }),
+    ]);
     return { proof, rotated };
   }
 }
