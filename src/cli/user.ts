@@ -96,7 +96,72 @@ export function registerUserCommands(program: Command, io: CliIo): void {
       io.out(`Removed user ${name}.\n`);
     });
   });
+
+  addDataDirOption(
+    user
+      .command('require-otp')
+      .description(
+        'turn "OTP Configured" on or off; off removes the user\'s devices, so off and on again makes them enroll anew',
+      )
+      .argument('<name>', 'user name or e-mail')
+      .argument('<on|off>', 'on: a second factor is required at every login; off: it is not'),
+  ).action(async (name: string, setting: string, options: { dataDir?: string }) => {
+    if (setting !== 'on' && setting !== 'off') {
+      throw new UsageError(`require-otp: expected "on" or "off", got "${setting}"`);
+    }
+    await withContext(configWithDataDir(io, options), io, async ({ core }) => {
+      const before = await core.administration.profile('cli', name);
+      const after = await core.administration.updateUser('cli', before.id, { otpRequired: setting === 'on' });
+      await core.notices.settled();
+      if (setting === 'on') {
+        io.out(
+          after.mfaActive
+            ? `OTP is required for ${after.username}; they already have an authenticator.\n`
+            : `OTP is required for ${after.username}: they set up a mobile authenticator at their next login.\n`,
+        );
+      } else {
+        const removed = before.otpRequired ? before.authenticators.length : 0;
+        io.out(
+          `OTP is no longer required for ${after.username}` +
+            (removed > 0
+              ? `; ${plural(removed, 'authenticator')} and the backup codes were removed.\n`
+              : '.\n'),
+        );
+      }
+    });
+  });
+
+  addDataDirOption(
+    user
+      .command('reset-mfa')
+      .description('remove every authenticator and backup code of a user (a lost or changed device)')
+      .argument('<name>', 'user name or e-mail'),
+  ).action(async (name: string, options: { dataDir?: string }) => {
+    await withContext(configWithDataDir(io, options), io, async ({ core }) => {
+      const before = await core.administration.profile('cli', name);
+      const after = await core.administration.resetMfa('cli', before.id);
+      await core.notices.settled();
+      io.out(
+        `Removed ${plural(before.authenticators.length, 'authenticator')} and the backup codes of ${after.username}.` +
+          (after.mfaRequired ? ' They set up a mobile authenticator at their next login.\n' : '\n'),
+      );
+    });
+  });
+
+  addDataDirOption(
+    user
+      .command('unlock')
+      .description('unlock a second factor locked or throttled after wrong codes')
+      .argument('<name>', 'user name or e-mail'),
+  ).action(async (name: string, options: { dataDir?: string }) => {
+    await withContext(configWithDataDir(io, options), io, async ({ core }) => {
+      const after = await core.administration.unlock('cli', name);
+      io.out(`Unlocked two-factor sign-in of ${after.username}.\n`);
+    });
+  });
 }
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /** One line from standard input; the line ending is not part of the password. */
 async function readPasswordLine(io: CliIo): Promise<string> {

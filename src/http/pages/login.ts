@@ -90,6 +90,8 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
     if (previous) await core.sessions.end(previous);
     if (result.outcome === 'signed_in') {
       setSessionCookie(reply, core, result.session);
+      // A required factor not yet enrolled: this login may only enroll it (issue 7).
+      if (result.session.stage === 'enrollment') return reply.redirect('/setup/enroll', 303);
       return reply.redirect(next ?? '/account', 303);
     }
     if (!result.pending) throw new TypeError('A browser login must get a pending session');

@@ -5,7 +5,6 @@ import { type ActiveSession, type Core, isMfaRequired, TwofoldError } from '../.
 import { OnboardingOtpPage } from '../views/onboarding-otp-page.js';
 import {
   AdminSetupPage,
-  SetupBackupCodesPage,
   SetupLandingPage,
   SetupPasswordPage,
   SetupVerifyPage,
@@ -18,7 +17,6 @@ import {
   formField,
   loginCsrfToken,
   loginUrl,
-  requireSignedIn,
   setSessionCookie,
 } from './page-session.js';
 import { sendPage, viewerOf } from './respond.js';
@@ -34,7 +32,8 @@ type ById = { Params: { id: string } };
 
 /**
  * Onboarding (seed 003, issue 7): the password-setup link ("Click here to continue", the mobile
- * authenticator when OTP is required, the password, the backup codes, then logged in), the
+ * authenticator when OTP is required, the password, then the backup codes of /account/backup-codes
+ * and logged in), the
  * first administrator's start-up link, and the enrollment a required factor forces at login.
  * The rules are core's `onboarding` and `totp`; these pages only order the steps.
  */
@@ -248,29 +247,10 @@ export async function onboardingRoutes(app: FastifyInstance, { core }: { core: C
     return handOutBackupCodes(reply, issued.token, request, 'Your password is set.');
   });
 
-  app.get('/setup/backup-codes', async (request, reply) => {
-    const session = await requireSignedIn(core, request, reply);
-    if (!session) return reply;
-    const codes = core.backupCodes.handout(session);
-    // Shown once, a few minutes long: after that they exist only on the person's paper.
-    if (!codes) return reply.redirect('/account', 303);
-    const notice = session.row.flash;
-    if (notice) await core.sessions.setFlash(session, null);
-    return sendPage(reply, h(SetupBackupCodesPage, { viewer: viewerOf(session), codes, notice }));
-  });
-
-  app.post('/setup/backup-codes', async (request, reply) => {
-    const session = await requireSignedIn(core, request, reply);
-    if (!session) return reply;
-    checkSessionCsrf(request, session);
-    await core.backupCodes.confirm(session, { ip: request.ip });
-    await core.sessions.setFlash(session, 'You are all set: two-factor authentication is on.');
-    return reply.redirect('/account', 303);
-  });
-
   /**
    * Ten fresh backup codes right after the first device (seed 002's remedy for a lost phone),
-   * then their page. A session whose proof went stale meanwhile goes to the account instead.
+   * then the backup-code page (Download, Print, "I have my backup codes"). A session whose
+   * proof went stale meanwhile goes to the account page instead.
    */
   async function handOutBackupCodes(
     reply: FastifyReply,
@@ -293,7 +273,7 @@ export async function onboardingRoutes(app: FastifyInstance, { core }: { core: C
       return reply.redirect('/account', 303);
     }
     await core.sessions.setFlash(session, notice);
-    return reply.redirect('/setup/backup-codes', 303);
+    return reply.redirect('/account/backup-codes', 303);
   }
 
   /** Before the password of a setup link: the required device first, or a code from an existing one. */

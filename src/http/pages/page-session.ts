@@ -50,6 +50,12 @@ export async function requireSignedIn(
 ): Promise<ActiveSession | undefined> {
   const session = await currentSession(core, request);
   if (session?.row.stage === 'full') return session;
+  // A login that must first enroll a required factor, or a setup link half done, continues
+  // there and nowhere else (issue 7).
+  if (session?.row.stage === 'enrollment' || session?.row.stage === 'setup') {
+    reply.redirect('/setup/enroll', 303);
+    return undefined;
+  }
   reply.redirect(loginUrl({ next: pathOf(request) }), 303);
   return undefined;
 }

@@ -19,4 +19,5 @@ export function sendPage<Props>(reply: FastifyReply, page: VNode<Props>, status 
 export const viewerOf = (session: ActiveSession): Viewer => ({
   username: session.user.username,
   csrfToken: session.row.csrf_token,
+  isAdmin: session.user.is_admin === 1,
 });

@@ -41,7 +41,7 @@ export function AdminAuditPage({
     <Layout title="Audit log" viewer={viewer} error={error}>
       <AdminNav current="audit" />
       <h1>Audit log</h1>
-      <form method="get" action="/admin/audit" role="search">
+      <form method="get" action="/admin/audit">
         <label for="user">User (name or e-mail)</label>
         <input id="user" name="user" type="text" value={filter.user} autocomplete="off" />
         <label for="type">Event type</label>

@@ -25,7 +25,7 @@ export function AdminUsersPage({ viewer, list, search, notice }: AdminUsersPageP
     <Layout title="Users" viewer={viewer} notice={notice}>
       <AdminNav current="users" />
       <h1>Users</h1>
-      <form method="get" action="/admin/users" role="search">
+      <form method="get" action="/admin/users">
         <label for="q">Search by user name, e-mail or name</label>
         <input id="q" name="q" type="search" value={search} />
         <button type="submit">Search</button>

@@ -5,6 +5,8 @@ import { assetUrl, staticAssets } from '../static/assets.js';
 export interface Viewer {
   readonly username: string;
   readonly csrfToken: string;
+  /** Administrators get a link to the administration pages. */
+  readonly isAdmin?: boolean;
 }
 
 export interface LayoutProps {
@@ -46,6 +48,11 @@ export function Layout({ title, viewer, notice, error, scripts = [], children }:
             </ul>
             {viewer && (
               <ul>
+                {viewer.isAdmin && (
+                  <li>
+                    <a href="/admin/users">Administration</a>
+                  </li>
+                )}
                 <li>
                   <a href="/account">{viewer.username}</a>
                 </li>

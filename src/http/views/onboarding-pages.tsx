@@ -156,36 +156,3 @@ export function SetupVerifyPage({ viewer, error }: SetupVerifyPageProps) {
     </Layout>
   );
 }
-
-export interface SetupBackupCodesPageProps {
-  readonly viewer: Viewer;
-  readonly codes: readonly string[];
-  readonly notice?: string | null | undefined;
-}
-
-/**
- * The ten backup codes, shown this once, then "I have my backup codes". Seed 002: a user whose
- * only device is lost still gets in with one of these, without waiting for support.
- */
-export function SetupBackupCodesPage({ viewer, codes, notice }: SetupBackupCodesPageProps) {
-  return (
-    <Layout title="Your backup codes" viewer={viewer} notice={notice}>
-      <h1>Your backup codes</h1>
-      <p>
-        If your phone is lost or broken, each of these codes logs you in once instead of a one-time code.
-        Print them or write them down and keep them somewhere safe: they are shown only now.
-      </p>
-      <ol class="key" aria-label="Backup codes">
-        {codes.map((code) => (
-          <li key={code}>
-            <code>{code}</code>
-          </li>
-        ))}
-      </ol>
-      <form method="post" action="/setup/backup-codes">
-        <CsrfField token={viewer.csrfToken} />
-        <button type="submit">I have my backup codes</button>
-      </form>
-    </Layout>
-  );
-}
