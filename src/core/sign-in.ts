@@ -64,15 +64,16 @@ export class SignIn {
     // Counted per account, whichever of its name or e-mail was typed (so switching between them
     // earns no extra guesses), and per typed name for accounts that do not exist.
     const accountKey = user ? throttleKeys.passwordUser(user.id) : throttleKeys.passwordAccount(input.login);
+    const addressKey = input.ip ? throttleKeys.passwordAddress(input.ip) : undefined;
+    if (addressKey) await throttle.check(addressKey);
     await throttle.reserve('passwordAccount', accountKey);
-    if (input.ip) await throttle.reserve('passwordAddress', throttleKeys.passwordAddress(input.ip));
 
     if (!user || user.password_hash === null || user.disabled === 1) {
       // The same argon2 work as a real account costs (two checks when the input could end in a
       // code): the answer takes as long either way, so timing tells nothing about the account.
       await verifyAgainstDummy(input.password);
       if (endsInCode(input.password)) await verifyAgainstDummy(input.password);
-      await this.recordFailure(user, input, user ? 'no_password_or_disabled' : 'unknown_user');
+      await this.recordFailure(user, input, user ? 'no_password_or_disabled' : 'unknown_user', addressKey);
       throw invalidCredentials();
     }
 
@@ -82,14 +83,10 @@ export class SignIn {
       // Without a factor the failure cost one check; with one, two. Even them out, so a wrong
       // password does not tell whether the account has two-factor authentication on.
       if (checks === 1 && endsInCode(input.password)) await verifyAgainstDummy(input.password);
-      await this.recordFailure(user, input, 'password');
+      await this.recordFailure(user, input, 'password', addressKey);
       throw invalidCredentials();
     }
-    await Promise.all([
-      throttle.succeed(accountKey),
-      input.ip ? throttle.succeed(throttleKeys.passwordAddress(input.ip)) : undefined,
-      this.rehashIfNeeded(user, input.password, appendedCode),
-    ]);
+    await Promise.all([throttle.succeed(accountKey), this.rehashIfNeeded(user, input.password, appendedCode)]);
 
     if (devices.length === 0) {
       // A required factor not yet enrolled: signed in, but only to enroll (issue 7).
@@ -225,7 +222,13 @@ export class SignIn {
     return { outcome: 'second_factor_required', user, pending, codeWasWrong };
   }
 
-  private async recordFailure(user: UserRow | undefined, input: LoginInput, reason: string): Promise<void> {
+  private async recordFailure(
+    user: UserRow | undefined,
+    input: LoginInput,
+    reason: string,
+    addressKey: string | undefined,
+  ): Promise<void> {
+    if (addressKey) await this.deps.throttle.recordFailure('passwordAddress', addressKey);
     await this.deps.audit.record({
       type: 'login.failed',
       userId: user?.id ?? null,

@@ -64,6 +64,26 @@ export class Throttle {
     );
   }
 
+  /**
+   * Refuses when the key is blocked, without counting: for keys where only failures count,
+   * which `recordFailure` adds afterwards.
+   */
+  async check(key: string): Promise<void> {
+    const now = this.clock.now();
+    const row = await this.store.throttles.find(key);
+    if (row && row.blocked_until > now) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((row.blocked_until - now) / 1000));
+      throw new TwofoldError('throttled', `Too many failed attempts. Try again in ${describeWait(retryAfterSeconds)}.`, {
+        retryAfterSeconds,
+      });
+    }
+  }
+
+  /** Counts a failure that already happened (see `check`). */
+  async recordFailure(policy: ThrottlePolicy, key: string): Promise<void> {
+    await this.store.throttles.reserveAttempt(key, this.clock.now(), THROTTLE_POLICIES[policy]);
+  }
+
   /** The attempt succeeded: its failures in a row are forgotten. */
   async succeed(key: string, options: { readonly clearLock?: boolean } = {}): Promise<void> {
     await this.store.throttles.recordSuccess(key, this.clock.now(), options);

@@ -12,6 +12,11 @@ export interface ThrottleSchedule {
   readonly maxDelayMs: number;
   /** Failures in a row that lock until an administrator (or a backup code) clears it. */
   readonly lockAfterFailures: number | null;
+  /**
+   * A counter left alone this long starts again from zero. For keys that no success resets
+   * (a client address), so that old failures do not weigh on it forever.
+   */
+  readonly forgetAfterMs?: number;
 }
 
 export type AttemptReservation =
@@ -29,7 +34,10 @@ export class ThrottleRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async reserveAttempt(key: string, now: number, schedule: ThrottleSchedule): Promise<AttemptReservation> {
-    const failuresAfter = sql<number>`throttles.failures + 1`;
+    const failuresAfter =
+      schedule.forgetAfterMs === undefined
+        ? sql<number>`throttles.failures + 1`
+        : sql<number>`case when throttles.updated_at <= ${now - schedule.forgetAfterMs} then 1 else throttles.failures + 1 end`;
     const row = await this.db
       .insertInto('throttles')
       .values({
@@ -48,7 +56,7 @@ export class ThrottleRepository {
             locked:
               schedule.lockAfterFailures === null
                 ? sql<number>`throttles.locked`
-                : sql<number>`case when throttles.failures + 1 >= ${schedule.lockAfterFailures} then 1 else throttles.locked end`,
+                : sql<number>`case when ${failuresAfter} >= ${schedule.lockAfterFailures} then 1 else throttles.locked end`,
             updated_at: now,
           })
           .where('throttles.blocked_until', '<=', now)

@@ -150,6 +150,49 @@ describe('sign-in (core)', () => {
     ).rejects.toMatchObject({ status: 429 });
   });
 
+  it('lets many right logins from one address through at once (a NAT, an office)', async () => {
+    for (let i = 0; i < 30; i++) await t.createUser(`user${i}`);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        t.core.signIn.login({
+          login: `user${i}`,
+          password: 'correct horse battery',
+          kind: 'api',
+          ip: '192.0.2.1',
+        }),
+      ),
+    );
+    expect(results.every((r) => r.outcome === 'signed_in')).toBe(true);
+  });
+
+  it('throttles password spraying from one address; a success there does not reset it; quiet time does', async () => {
+    await t.createUser('mallory');
+    const spray = (i: number) =>
+      t.core.signIn.login({ login: `victim${i}`, password: 'Winter2026!', kind: 'api', ip: '192.0.2.9' });
+    for (let i = 0; i < 20; i++) await expect(spray(i)).rejects.toMatchObject({ status: 401 });
+    // The attacker's own account, logged into from the same address, wipes nothing.
+    await expect(
+      t.core.signIn.login({
+        login: 'mallory',
+        password: 'correct horse battery',
+        kind: 'api',
+        ip: '192.0.2.9',
+      }),
+    ).rejects.toMatchObject({ status: 429 });
+    await expect(spray(99)).rejects.toMatchObject({ status: 429, retryAfterSeconds: 30 });
+    // Another address is not affected.
+    expect(
+      await t.core.signIn.login({
+        login: 'mallory',
+        password: 'correct horse battery',
+        kind: 'api',
+        ip: '192.0.2.10',
+      }),
+    ).toMatchObject({ outcome: 'signed_in' });
+    t.clock.advance(15 * 60_000);
+    await expect(spray(100)).rejects.toMatchObject({ status: 401 });
+  });
+
   it('records a logout', async () => {
     const user = await t.createUser('alice');
     const result = await login('alice', 'correct horse battery');

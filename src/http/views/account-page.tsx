@@ -245,8 +245,8 @@ export function ApiTokenCreatedPage({ viewer, name, token }: ApiTokenCreatedPage
         Copy the token for <strong>{name}</strong> now: it is shown only once. Send it as{' '}
         <code>Authorization: Bearer &lt;token&gt;</code>.
       </p>
-      <p class="token" aria-label="API token">
-        {token}
+      <p class="token">
+        <code>{token}</code>
       </p>
       <p>
         <a href="/account">Back to your account</a>

@@ -25,9 +25,11 @@ export function FreshBackupCodesPage({ viewer, codes, firstSetup, notice }: Fres
         ))}
       </ul>
       <div class="actions">
+        {/* biome-ignore lint/a11y/useSemanticElements: a link (download, new page) that Pico draws as a button */}
         <a role="button" href="/account/backup-codes.pdf" download>
           Download
         </a>
+        {/* biome-ignore lint/a11y/useSemanticElements: a link (download, new page) that Pico draws as a button */}
         <a role="button" href="/account/backup-codes/print" target="_blank" rel="noopener">
           Print
         </a>

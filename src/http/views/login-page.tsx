@@ -85,6 +85,7 @@ export function CodeStepPage({
       </p>
       {hasSecurityKey && (
         <p>
+          {/* biome-ignore lint/a11y/useSemanticElements: a link to the key step that Pico draws as a button */}
           <a
             role="button"
             href={next ? `/login/security-key?${new URLSearchParams({ next })}` : '/login/security-key'}
