@@ -1,0 +1,458 @@
+// What the HTTP suites share: child servers, load runs with autocannon, fresh TOTP codes per
+// request, resident memory, medians and tables.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { generateTotp } from '../src/otp/index.js';
+
+export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+export const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+
+/** Load-generator connections for every HTTP case (issue 9). */
+export const CONNECTIONS = 50;
+export const PERIOD_MILLIS = 30_000;
+/** The master key of every bench database (base64, 32 bytes); bench data is throwaway. */
+export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+// ---- deterministic users: the loader and the load generator derive the same values ----------
+
+const derive = (label: string, index: number): Buffer =>
+  createHmac('sha256', `twofold-bench:${label}`).update(String(index)).digest();
+
+/** The API token of bench user `index`: 32 bytes base64url, like `randomToken()`. */
+export const benchToken = (index: number): string => derive('token', index).toString('base64url');
+/** The 20-byte TOTP secret of bench user `index`. */
+export const benchSecret = (index: number): Buffer => derive('secret', index).subarray(0, 20);
+export const benchUsername = (index: number): string => `user${index}`;
+/** Every bench user's password (one precomputed argon2id hash in the database). */
+export const BENCH_PASSWORD = 'correct horse battery staple';
+
+// ---- statistics and tables ------------------------------------------------------------------
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export const round = (value: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+};
+export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
+export const log = (message: string): void => {
+  process.stderr.write(`  · ${message}\n`);
+};
+
+// ---- child processes ------------------------------------------------------------------------
+
+export interface ChildServer {
+  readonly name: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  readonly url: string;
+  /** Milliseconds from spawn to the first 200 from `healthPath`. */
+  readonly startMillis: number;
+  stop(): Promise<void>;
+}
+
+let nextPort = 18_400;
+export const freePort = (): number => nextPort++;
+
+export interface StartOptions {
+  readonly name: string;
+  /** Arguments to `node`. */
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly port: number;
+  readonly healthPath?: string;
+  readonly timeoutMillis?: number;
+}
+
+export async function startServer(options: StartOptions): Promise<ChildServer> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [...options.args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = started + (options.timeoutMillis ?? 60_000);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`${options.name} exited with ${code} before it answered:\n${output}`)),
+    ),
+  );
+  for (;;) {
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.name} did not answer within the time limit:\n${output}`);
+    }
+    const ok = await Promise.race([
+      fetch(`${url}${options.healthPath ?? '/healthz'}`).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+      exited,
+    ]);
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const startMillis = performance.now() - started;
+  return {
+    name: options.name,
+    port: options.port,
+    process: child,
+    url,
+    startMillis,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** The Twofold environment for a data directory (and optionally PostgreSQL). */
+export function twofoldEnv(dataDir: string, port: number, databaseUrl?: string): Record<string, string> {
+  return {
+    TWOFOLD_DATA_DIR: dataDir,
+    TWOFOLD_PORT: String(port),
+    TWOFOLD_MASTER_KEY: MASTER_KEY,
+    TWOFOLD_LOG_LEVEL: 'warn',
+    ...(databaseUrl ? { TWOFOLD_DATABASE_URL: databaseUrl } : {}),
+  };
+}
+
+/** `node bin/twofold.js serve`: what `npm start` runs, from the compiled build. */
+export function startTwofold(
+  name: string,
+  dataDir: string,
+  options: { databaseUrl?: string; nodeArgs?: readonly string[] } = {},
+): Promise<ChildServer> {
+  const port = freePort();
+  return startServer({
+    name,
+    args: [...(options.nodeArgs ?? []), 'bin/twofold.js', 'serve'],
+    env: twofoldEnv(dataDir, port, options.databaseUrl),
+    port,
+  });
+}
+
+/** Resident set size of a process in MB (Linux /proc). */
+export function rssMegabytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+/** Samples a process's RSS every 100 ms until stopped; returns the peak. */
+export function sampleRss(pid: number): () => number {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMegabytes(pid));
+    } catch {}
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    return peak;
+  };
+}
+
+export function tempDir(label: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `twofold-bench-${label}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+// ---- fresh codes ----------------------------------------------------------------------------
+
+/**
+ * Hands out (user, code) pairs that the server must accept: each user's codes in increasing
+ * time steps, never one at or below a step already sent (the replay rule), and never an old
+ * step that a boundary could push out of the ±1 window while the request is in flight (so a
+ * code is for the current or the next step). Users are taken round-robin, so with far more
+ * users than connections no user has two requests in flight.
+ */
+export class CodePlan {
+  readonly #lastStep: Float64Array;
+  readonly #secrets: (Buffer | undefined)[];
+  #cursor = 0;
+  exhausted = 0;
+
+  constructor(
+    /** Bench user indexes this plan uses. */
+    readonly users: readonly number[] | { readonly from: number; readonly count: number },
+    /** The clock the server reads (the system clock, or the bench clock of server-entry.ts). */
+    readonly now: () => number = Date.now,
+    /**
+     * 0: codes for the current step (or the next); 1: only for the next step, which stays valid
+     * for two more steps — for a fast bench clock, where a step is shorter than a slow answer.
+     */
+    readonly lead: 0 | 1 = 0,
+  ) {
+    const count = Array.isArray(users) ? users.length : (users as { count: number }).count;
+    this.#lastStep = new Float64Array(count);
+    this.#secrets = new Array(count);
+  }
+
+  get size(): number {
+    return this.#lastStep.length;
+  }
+
+  userAt(slot: number): number {
+    const users = this.users;
+    return Array.isArray(users) ? users[slot]! : (users as { from: number }).from + slot;
+  }
+
+  /**
+   * The next user and a code the server will accept now. When every user has used the steps the
+   * window allows (the server outran the plan), it hands out a replayed code, which the server
+   * refuses and the run reports as a failure.
+   */
+  next(): { user: number; code: string } | undefined {
+    const current = Math.floor(this.now() / PERIOD_MILLIS);
+    for (let tries = 0; tries < this.size; tries++) {
+      const slot = this.#cursor;
+      this.#cursor = (this.#cursor + 1) % this.size;
+      const step = Math.max(this.#lastStep[slot]! + 1, current + this.lead);
+      if (step > current + 1) continue;
+      this.#lastStep[slot] = step;
+      const user = this.userAt(slot);
+      let secret = this.#secrets[slot];
+      if (!secret) {
+        secret = benchSecret(user);
+        this.#secrets[slot] = secret;
+      }
+      return { user, code: generateTotp({ secret, atMillis: step * PERIOD_MILLIS }) };
+    }
+    this.exhausted++;
+    const slot = this.#cursor;
+    this.#cursor = (this.#cursor + 1) % this.size;
+    const user = this.userAt(slot);
+    return {
+      user,
+      code: generateTotp({ secret: benchSecret(user), atMillis: this.#lastStep[slot]! * PERIOD_MILLIS }),
+    };
+  }
+}
+
+// ---- load -----------------------------------------------------------------------------------
+
+export interface LoadResult {
+  /** Successful (2xx) responses per second. */
+  readonly perSecond: number;
+  readonly ok: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly p50Millis: number;
+  readonly p99Millis: number;
+  readonly seconds: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly method?: 'GET' | 'POST';
+  readonly path: string;
+  /** Builds each request (fresh code, token); the default sends `body` unchanged. */
+  readonly build?: () => { headers?: Record<string, string>; body?: string } | undefined;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  readonly seconds?: number;
+  /** Stop after this many requests instead of after `seconds`. */
+  readonly amount?: number;
+  /** Seconds before an unanswered request counts as a timeout; 10 by default. */
+  readonly timeoutSeconds?: number;
+  readonly connections?: number;
+}
+
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const baseHeaders = { 'content-type': 'application/json', ...options.headers };
+  const build = options.build;
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections ?? CONNECTIONS,
+    ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? 5 }),
+    timeout: options.timeoutSeconds ?? 10,
+    requests: [
+      {
+        method: options.method ?? ('POST' as const),
+        path: options.path,
+        headers: baseHeaders,
+        ...(options.body === undefined ? {} : { body: options.body }),
+        ...(build
+          ? {
+              setupRequest: (request: autocannon.Request): autocannon.Request => {
+                const built = build();
+                if (!built) throw new Error('the bench ran out of valid codes: add users');
+                return {
+                  ...request,
+                  headers: { ...baseHeaders, ...built.headers },
+                  ...(built.body === undefined ? {} : { body: built.body }),
+                };
+              },
+            }
+          : {}),
+      },
+    ],
+  });
+  const seconds = result.duration;
+  const ok = result['2xx'];
+  return {
+    perSecond: ok / seconds,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50Millis: result.latency.p50,
+    p99Millis: result.latency.p99,
+    seconds,
+  };
+}
+
+export const failures = (r: LoadResult): number => r.non2xx + r.errors + r.timeouts;
+
+/** POST /api/v1/me/verify requests for a plan: one fresh code and the user's token each. */
+export function verifyRequests(plan: CodePlan): () => { headers: Record<string, string>; body: string } {
+  return () => {
+    const next = plan.next();
+    if (!next) throw new Error('the bench ran out of valid codes: add users');
+    return {
+      headers: { authorization: `Bearer ${benchToken(next.user)}` },
+      body: `{"otp":"${next.code}"}`,
+    };
+  };
+}
+
+/** A short summary of a load run for tables. */
+export function describeRun(r: LoadResult): string {
+  return `${fmt(r.perSecond)}/s p99 ${round(r.p99Millis, 1)} ms${failures(r) ? ` FAILED ${failures(r)}` : ''}`;
+}
+
+/** The clock of a server started with `BENCH_CLOCK=<t0>,<speed>` (server-entry.ts). */
+export function benchClockNow(t0: number, speed: number): () => number {
+  return () => t0 + (Date.now() - t0) * speed;
+}
+
+/**
+ * better-auth's TOTP secret for bench user `index`: 32 characters like its own
+ * `generateRandomString(32)`, used as UTF-8 key bytes as better-auth does.
+ */
+export const betterAuthSecret = (index: number): string =>
+  derive('better-auth', index).toString('hex').slice(0, 32);
+
+/**
+ * A closed-loop load like autocannon's (`connections` keep-alive connections, each sending its
+ * next request when the last is answered), but each connection from its own loopback address
+ * (127.0.0.2, .3, …): `connections` clients on as many machines, as far as the server can tell.
+ * For login, whose per-address throttle counts attempts in flight (see docs/performance.md).
+ */
+export async function loadFromAddresses(options: {
+  readonly url: string;
+  readonly path: string;
+  readonly seconds: number;
+  readonly build: () => { body: string } | undefined;
+  readonly connections?: number;
+}): Promise<LoadResult> {
+  const { request, Agent } = await import('node:http');
+  const target = new URL(options.url);
+  const connections = options.connections ?? CONNECTIONS;
+  const started = performance.now();
+  const end = started + options.seconds * 1000;
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  const worker = async (index: number) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: `127.0.0.${2 + index}` });
+    try {
+      while (performance.now() < end) {
+        const built = options.build();
+        if (!built) throw new Error('the bench ran out of valid codes: add users');
+        const t = performance.now();
+        const status = await new Promise<number>((resolve) => {
+          const req = request(
+            {
+              host: target.hostname,
+              port: target.port,
+              path: options.path,
+              method: 'POST',
+              agent,
+              headers: {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(built.body),
+              },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
+          req.on('error', () => resolve(0));
+          req.end(built.body);
+        });
+        // Only answers that arrive within the run count, as with autocannon.
+        if (performance.now() > end) break;
+        latencies.push(performance.now() - t);
+        if (status >= 200 && status < 300) ok++;
+        else if (status === 0) errors++;
+        else non2xx++;
+      }
+    } finally {
+      agent.destroy();
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, (_, i) => worker(i)));
+  const seconds = options.seconds;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: ok / seconds,
+    ok,
+    non2xx,
+    errors,
+    timeouts: 0,
+    p50Millis: latencies[latencies.length >> 1] ?? 0,
+    p99Millis: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    seconds,
+  };
+}
+
+/**
+ * CPU time a process has used (user + system, all its threads), in seconds, from /proc. CPU time
+ * per request barely moves when other work shares the machine, unlike requests per second.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of proc(5), counted from the state field (3): utime, stime in clock ticks.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -1,0 +1,268 @@
+// Second-factor verification over HTTP (issue 9, item 2). Every case gets the same load from
+// autocannon in this process: 50 connections on loopback, each request a fresh valid code, and
+// each server is its own child process. Cases take turns, round after round, so background load
+// spreads over all of them; each figure is the median of the rounds.
+//
+//   twofold serve      `node bin/twofold.js serve`, SQLite synchronous=FULL (its only mode)
+//   twofold NORMAL     the same app and database code with synchronous=NORMAL (server-entry.ts)
+//   bare Fastify       one route reading the same body and answering the same JSON: the ceiling
+//   better-auth        two-factor plugin, /api/auth/two-factor/verify-totp on SQLite
+import { type BetterAuthPeer, betterAuthCase } from './better-auth-case.js';
+import { sqliteDataDir, TEMPLATE_USERS, templateLoadReport } from './fixtures.js';
+import {
+  type ChildServer,
+  CONNECTIONS,
+  CodePlan,
+  cpuSeconds,
+  describeRun,
+  failures,
+  fmt,
+  formatTable,
+  freePort,
+  type LoadResult,
+  load,
+  log,
+  median,
+  round,
+  sampleRss,
+  startServer,
+  startTwofold,
+  twofoldEnv,
+  verifyRequests,
+} from './harness.js';
+import type { Goal, SuiteResult } from './run.js';
+
+/** `BENCH_QUICK=1` shortens every run, to try the suite out; its figures are not the report's. */
+export const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = 3;
+const SECONDS = QUICK ? 2 : 5;
+const WARMUP_SECONDS = QUICK ? 1 : 2;
+
+export interface Case {
+  readonly name: string;
+  readonly server: ChildServer;
+  /** The work runs in this process (raw ceilings): its CPU time is this process's. */
+  readonly inProcess?: boolean;
+  /** Runs one measured load; returns its result. */
+  measure(seconds: number): Promise<LoadResult>;
+}
+
+export function verifyCase(name: string, server: ChildServer, plan: CodePlan): Case {
+  return {
+    name,
+    server,
+    measure: (seconds) =>
+      load({ url: server.url, path: '/api/v1/me/verify', build: verifyRequests(plan), seconds }),
+  };
+}
+
+export async function startEntry(
+  name: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+  databaseUrl?: string,
+): Promise<ChildServer> {
+  const port = freePort();
+  return startServer({
+    name,
+    args: ['--import', 'tsx', 'bench/server-entry.ts'],
+    env: { ...twofoldEnv(dataDir, port, databaseUrl), ...env },
+    port,
+  });
+}
+
+export async function startBare(): Promise<ChildServer> {
+  const port = freePort();
+  return startServer({
+    name: 'bare Fastify',
+    args: ['--import', 'tsx', 'bench/bare-server.ts'],
+    env: { PORT: String(port) },
+    port,
+  });
+}
+
+export interface CaseStats {
+  readonly name: string;
+  readonly perSecond: number;
+  readonly p99Millis: number;
+  readonly failures: number;
+  /** CPU time of the server process per successful request (µs), median of the runs. */
+  readonly serverCpuMicros: number;
+  readonly runs: readonly {
+    readonly perSecond: number;
+    readonly p99Millis: number;
+    readonly failures: number;
+    readonly serverCpuMicros: number;
+  }[];
+}
+
+/** Warms every case up, then runs `rounds` rounds with the cases in rotating order. */
+export async function measureCases(
+  cases: readonly Case[],
+  options: { rounds?: number; seconds?: number; warmupSeconds?: number } = {},
+): Promise<CaseStats[]> {
+  const rounds = options.rounds ?? ROUNDS;
+  const seconds = options.seconds ?? SECONDS;
+  for (const c of cases) {
+    const warm = await c.measure(options.warmupSeconds ?? WARMUP_SECONDS);
+    log(`warm-up ${c.name}: ${describeRun(warm)}`);
+  }
+  const runs = new Map<Case, (LoadResult & { serverCpuMicros: number })[]>(cases.map((c) => [c, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(i + r) % cases.length]!;
+      const pid = c.server.process.pid!;
+      const cpuBefore = c.inProcess ? process.cpuUsage() : cpuSeconds(pid);
+      const result = await c.measure(seconds);
+      const cpu = c.inProcess
+        ? (() => {
+            const used = process.cpuUsage(cpuBefore as NodeJS.CpuUsage);
+            return (used.user + used.system) / 1e6;
+          })()
+        : cpuSeconds(pid) - (cpuBefore as number);
+      const serverCpuMicros = result.ok > 0 ? (cpu * 1e6) / result.ok : Number.NaN;
+      log(`round ${r + 1} ${c.name}: ${describeRun(result)}, ${Math.round(serverCpuMicros)} µs CPU/request`);
+      runs.get(c)!.push({ ...result, serverCpuMicros });
+    }
+  }
+  return cases.map((c) => {
+    const results = runs.get(c)!;
+    return {
+      name: c.name,
+      perSecond: median(results.map((r) => r.perSecond)),
+      p99Millis: median(results.map((r) => r.p99Millis)),
+      failures: results.reduce((n, r) => n + failures(r), 0),
+      serverCpuMicros: Math.round(median(results.map((r) => r.serverCpuMicros))),
+      runs: results.map((r) => ({
+        perSecond: Math.round(r.perSecond),
+        p99Millis: r.p99Millis,
+        failures: failures(r),
+        serverCpuMicros: Math.round(r.serverCpuMicros),
+      })),
+    };
+  });
+}
+
+export function statsTable(stats: readonly CaseStats[], reference?: string): string {
+  const ref = reference ? stats.find((s) => s.name === reference) : undefined;
+  const rows: string[][] = [
+    [
+      'case (median of rounds)',
+      'ok/s',
+      'p99 ms',
+      'non-2xx',
+      'server CPU µs/ok',
+      ...(ref ? [`÷ ${ref.name}`] : []),
+    ],
+  ];
+  for (const s of stats) {
+    rows.push([
+      s.name,
+      fmt(s.perSecond),
+      String(round(s.p99Millis, 1)),
+      String(s.failures),
+      fmt(s.serverCpuMicros),
+      ...(ref ? [`${round(s.perSecond / ref.perSecond)}×`] : []),
+    ]);
+  }
+  return formatTable(rows);
+}
+
+export async function run(): Promise<SuiteResult> {
+  const fullDir = await sqliteDataDir('http-full');
+  const normalDir = await sqliteDataDir('http-normal');
+  const servers: ChildServer[] = [];
+  let peer: BetterAuthPeer | undefined;
+  try {
+    const serve = await startTwofold('twofold serve', fullDir);
+    servers.push(serve);
+    const normal = await startEntry('twofold NORMAL', normalDir, { BENCH_SQLITE_SYNCHRONOUS: 'NORMAL' });
+    servers.push(normal);
+    const bare = await startBare();
+    servers.push(bare);
+    log('starting better-auth and creating its users');
+    peer = await betterAuthCase();
+    servers.push(peer.case.server);
+
+    const users = { from: 0, count: TEMPLATE_USERS };
+    const serveCase = verifyCase('twofold serve (SQLite FULL)', serve, new CodePlan(users));
+    const normalCase = verifyCase('twofold, SQLite NORMAL', normal, new CodePlan(users));
+    const bareCase: Case = {
+      name: 'bare Fastify (ceiling)',
+      server: bare,
+      measure: (seconds) =>
+        load({
+          url: bare.url,
+          path: '/api/v1/me/verify',
+          headers: { authorization: 'Bearer x' },
+          body: '{"otp":"123456"}',
+          seconds,
+        }),
+    };
+    let peakRss = 0;
+    const sampledServe: Case = {
+      ...serveCase,
+      measure: async (seconds) => {
+        const stop = sampleRss(serve.process.pid!);
+        try {
+          return await serveCase.measure(seconds);
+        } finally {
+          peakRss = Math.max(peakRss, stop());
+        }
+      },
+    };
+    const stats = await measureCases([sampledServe, normalCase, bareCase, peer.case]);
+    const [ours, normalStats, bareStats, peerStats] = stats as [CaseStats, CaseStats, CaseStats, CaseStats];
+    // Our runs and the ceiling must be clean; the peer's failures are reported beside it.
+    const valid = [ours, normalStats, bareStats].every((s) => s.failures === 0);
+    const ratios = {
+      vsBetterAuth: round(ours.perSecond / peerStats.perSecond),
+      vsBareFastify: round(ours.perSecond / bareStats.perSecond),
+      fullVsNormal: round(ours.perSecond / normalStats.perSecond),
+    };
+    const invalid = valid ? '' : ' (INVALID: some requests failed)';
+    const goals: Goal[] = [
+      {
+        description: '≥ 10,000 verifications/s (twofold serve, SQLite FULL, 50 connections)',
+        met: valid && ours.perSecond >= 10_000,
+        measured: `${fmt(ours.perSecond)}/s${invalid}`,
+      },
+      {
+        description: '≥ 20× better-auth verify-totp',
+        met: valid && ratios.vsBetterAuth >= 20,
+        measured: `${ratios.vsBetterAuth}× (${fmt(peerStats.perSecond)}/s)`,
+      },
+      {
+        description: '≥ 60% of the bare-Fastify ceiling',
+        met: valid && ratios.vsBareFastify >= 0.6,
+        measured: `${Math.round(ratios.vsBareFastify * 100)}% (${fmt(bareStats.perSecond)}/s)`,
+      },
+      {
+        description: 'SQLite synchronous=FULL ≥ 80% of NORMAL',
+        met: valid && ratios.fullVsNormal >= 0.8,
+        measured: `${Math.round(ratios.fullVsNormal * 100)}% (NORMAL ${fmt(normalStats.perSecond)}/s)`,
+      },
+    ];
+    return {
+      table: `${statsTable(stats, 'twofold serve (SQLite FULL)')}\npeak RSS of twofold serve under this load: ${Math.round(peakRss)} MB`,
+      data: {
+        method:
+          `POST /api/v1/me/verify with a bearer token and a fresh valid code per request; autocannon, ${CONNECTIONS} ` +
+          `connections, loopback; ${SECONDS} s runs after a ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds, cases in ` +
+          `rotating order, median per case; ${TEMPLATE_USERS.toLocaleString('en-US')} users with an active TOTP ` +
+          'authenticator and a login token each (bulk-loaded). better-auth: sign-in (not timed) hands out one ' +
+          'two-factor cookie per verification; the timed step is verify-totp alone.',
+        users: TEMPLATE_USERS,
+        bulkLoad: await templateLoadReport(),
+        results: stats,
+        peakRssMegabytes: Math.round(peakRss),
+        ratios,
+        valid,
+        betterAuth: peer.notes,
+      },
+      goals,
+    };
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}

@@ -1,0 +1,182 @@
+// Password + code login over HTTP (issue 9, item 3): POST /api/v1/login with the code typed
+// right after the password, 50 connections, against its limit — argon2id itself, measured raw
+// with @node-rs/argon2 in the same run at the same concurrency — and better-auth's sign-in.
+import { verify } from '@node-rs/argon2';
+import { hashPassword } from '../src/security/index.js';
+import { startBetterAuth } from './better-auth-peer.js';
+import { sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
+import {
+  BENCH_PASSWORD,
+  benchUsername,
+  type ChildServer,
+  CONNECTIONS,
+  CodePlan,
+  fmt,
+  type LoadResult,
+  load,
+  loadFromAddresses,
+  round,
+  sampleRss,
+  startTwofold,
+} from './harness.js';
+import { type Case, type CaseStats, measureCases, QUICK, statsTable } from './http.js';
+import type { Goal, SuiteResult } from './run.js';
+
+const SECONDS = QUICK ? 2 : 5;
+
+/**
+ * Logins, each with the next fresh code of its user. From 50 loopback addresses by default; from
+ * one (autocannon) with `oneAddress`, where the per-address throttle refuses most of them.
+ */
+export function loginCase(
+  server: ChildServer,
+  plan: CodePlan,
+  name = 'twofold POST /api/v1/login',
+  oneAddress = false,
+): Case {
+  return {
+    name,
+    server,
+    measure: (seconds) =>
+      (oneAddress ? load : loadFromAddresses)({
+        url: server.url,
+        path: '/api/v1/login',
+        seconds,
+        build: () => {
+          const next = plan.next();
+          if (!next) return undefined;
+          return {
+            body: JSON.stringify({
+              username: benchUsername(next.user),
+              password: `${BENCH_PASSWORD}${next.code}`,
+            }),
+          };
+        },
+      }),
+  };
+}
+
+/** Raw argon2id verifications per second, `CONNECTIONS` at a time, in this process. */
+async function argon2Ceiling(hash: string, seconds: number): Promise<LoadResult> {
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  let ok = 0;
+  let failed = 0;
+  const latencies: number[] = [];
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      if (await verify(hash, BENCH_PASSWORD)) ok++;
+      else failed++;
+      latencies.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: ok / elapsed,
+    ok,
+    non2xx: failed,
+    errors: 0,
+    timeouts: 0,
+    p50Millis: latencies[latencies.length >> 1] ?? 0,
+    p99Millis: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    seconds: elapsed,
+  };
+}
+
+export async function run(): Promise<SuiteResult> {
+  const dataDir = await sqliteDataDir('login');
+  const servers: ChildServer[] = [];
+  try {
+    const serve = await startTwofold('twofold serve', dataDir);
+    servers.push(serve);
+    const betterAuth = await startBetterAuth({ fastHash: false, users: 200 });
+    servers.push(betterAuth);
+    const hash = await hashPassword(BENCH_PASSWORD);
+    const ceiling: Case = {
+      name: '@node-rs/argon2 verify (ceiling)',
+      server: serve,
+      inProcess: true,
+      measure: (seconds) => argon2Ceiling(hash, seconds),
+    };
+    let peakRss = 0;
+    const plan = new CodePlan({ from: 0, count: TEMPLATE_USERS });
+    const ours = loginCase(serve, plan);
+    const sampled: Case = {
+      ...ours,
+      measure: async (seconds) => {
+        const stop = sampleRss(serve.process.pid!);
+        try {
+          return await ours.measure(seconds);
+        } finally {
+          peakRss = Math.max(peakRss, stop());
+        }
+      },
+    };
+    let signIns = 0;
+    const peer: Case = {
+      name: 'better-auth sign-in/email (scrypt)',
+      server: betterAuth,
+      measure: (seconds) =>
+        load({
+          url: betterAuth.url,
+          path: '/api/auth/sign-in/email',
+          headers: { origin: betterAuth.url },
+          // scrypt runs in JS on its event loop, 50 interleaved: the first answers take seconds.
+          seconds: Math.max(seconds, 10),
+          timeoutSeconds: 60,
+          build: () => {
+            const user = signIns++ % 200;
+            return {
+              body: JSON.stringify({ email: `${benchUsername(user)}@bench.test`, password: BENCH_PASSWORD }),
+            };
+          },
+        }),
+    };
+    const stats = await measureCases([sampled, ceiling, peer], { seconds: SECONDS });
+    const [login, argon2, peerStats] = stats as [CaseStats, CaseStats, CaseStats];
+    // The same load from one address, as autocannon sends it: the per-address password throttle
+    // counts the attempts in flight as failures and refuses the rest (reported, not a goal).
+    const oneAddress = await loginCase(serve, plan, 'one address', true).measure(SECONDS);
+    const valid = [login, argon2].every((s) => s.failures === 0);
+    const share = round(login.perSecond / argon2.perSecond);
+    const goals: Goal[] = [
+      {
+        description: 'login ≥ 85% of raw argon2id verifications/s',
+        met: valid && share >= 0.85,
+        measured: `${Math.round(share * 100)}% (${fmt(login.perSecond)}/s of ${fmt(argon2.perSecond)}/s)${valid ? '' : ' (INVALID: some requests failed)'}`,
+      },
+      {
+        description: 'login p99 < 1 s at 50 connections',
+        met: valid && login.p99Millis < 1000,
+        measured: `${round(login.p99Millis, 0)} ms`,
+      },
+    ];
+    return {
+      table:
+        `${statsTable(stats, login.name)}\npeak RSS of twofold serve under login load: ${Math.round(peakRss)} MB\n` +
+        `the same load from one client address: ${fmt(oneAddress.perSecond)} ok/s, ${oneAddress.non2xx} refused (429)`,
+      data: {
+        method:
+          `POST /api/v1/login {username, password: password + current code}, argon2id m=19456 KiB t=2 p=1; ${CONNECTIONS} ` +
+          `keep-alive connections from ${CONNECTIONS} loopback addresses (127.0.0.2…), closed loop; ${SECONDS} s runs, 3 rounds, median. Ceiling: @node-rs/argon2 verify of the same hash, ` +
+          `${CONNECTIONS} in flight, in the bench process (the server idle meanwhile). better-auth: POST /api/auth/sign-in/email ` +
+          'with its default scrypt, for a user with TOTP on (answers twoFactorRedirect; its login then needs verify-totp as well).',
+        results: stats,
+        ratios: { loginVsArgon2: share, vsBetterAuthSignIn: round(login.perSecond / peerStats.perSecond) },
+        peakRssMegabytes: Math.round(peakRss),
+        oneAddress: {
+          description: 'the same login load from a single client address (autocannon), 5 s',
+          okPerSecond: Math.round(oneAddress.perSecond),
+          refused: oneAddress.non2xx,
+        },
+        valid,
+      },
+      goals,
+    };
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}

@@ -1,0 +1,143 @@
+// PostgreSQL (issue 9, item 6): `twofold serve` on PostgreSQL against the raw pg ceiling — the
+// same conditional UPDATE that records an accepted step, run by pg directly from this process at
+// the same concurrency (50 in flight), in the same run. The database is created here and dropped
+// after.
+import pg from 'pg';
+import { bulkLoadPostgres } from './bulk-load.js';
+import { scratchDir } from './fixtures.js';
+import {
+  type ChildServer,
+  CONNECTIONS,
+  CodePlan,
+  fmt,
+  type LoadResult,
+  log,
+  round,
+  startTwofold,
+} from './harness.js';
+import { type Case, type CaseStats, measureCases, QUICK, statsTable, verifyCase } from './http.js';
+import type { Goal, SuiteResult } from './run.js';
+
+const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const USERS = QUICK ? 30_000 : 100_000;
+/** Users whose authenticators only the raw ceiling touches. */
+const RAW_USERS = 10_000;
+const SECONDS = QUICK ? 2 : 5;
+
+const ACCEPT_STEP =
+  "UPDATE authenticators SET last_step=$1, last_used_at=$2 WHERE id=$3 AND status='active' AND last_step < $1";
+
+/** The accepted-step UPDATE, `CONNECTIONS` in flight over a pool of `poolSize`. */
+async function rawCeiling(pool: pg.Pool, ids: readonly string[], seconds: number, counter: { step: number }) {
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  let ok = 0;
+  let failed = 0;
+  let next = 0;
+  const latencies: number[] = [];
+  const worker = async () => {
+    while (performance.now() < end) {
+      const id = ids[next++ % ids.length]!;
+      const t = performance.now();
+      const result = await pool.query(ACCEPT_STEP, [++counter.step, Date.now(), id]);
+      latencies.push(performance.now() - t);
+      if (result.rowCount === 1) ok++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: ok / elapsed,
+    ok,
+    non2xx: failed,
+    errors: 0,
+    timeouts: 0,
+    p50Millis: latencies[latencies.length >> 1] ?? 0,
+    p99Millis: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    seconds: elapsed,
+  } satisfies LoadResult;
+}
+
+export async function run(): Promise<SuiteResult> {
+  const name = `twofold_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  admin.on('error', () => {});
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const servers: ChildServer[] = [];
+  const pools: pg.Pool[] = [];
+  try {
+    log(`bulk-loading ${(USERS + RAW_USERS).toLocaleString('en-US')} users into PostgreSQL`);
+    const report = await bulkLoadPostgres(databaseUrl, USERS + RAW_USERS);
+    log(`loaded in ${report.seconds.toFixed(1)} s`);
+    const serve = await startTwofold('twofold serve (PostgreSQL)', scratchDir('pg'), { databaseUrl });
+    servers.push(serve);
+    const lookup = new pg.Client({ connectionString: databaseUrl });
+    await lookup.connect();
+    const rawIds = (
+      await lookup.query<{ id: string }>(
+        `select a.id from authenticators a join users u on u.id = a.user_id where u.username in (${Array.from(
+          { length: RAW_USERS },
+          (_, i) => `'user${USERS + i}'`,
+        ).join(',')})`,
+      )
+    ).rows.map((r) => r.id);
+    await lookup.end();
+    const counter = { step: 0 };
+    const rawCase = (poolSize: number): Case => {
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+      pool.on('error', () => {});
+      pools.push(pool);
+      return {
+        name: `raw pg UPDATE, pool ${poolSize} (ceiling)`,
+        server: serve,
+        inProcess: true,
+        measure: (seconds) => rawCeiling(pool, rawIds, seconds, counter),
+      };
+    };
+    const ours = verifyCase(
+      'twofold serve (PostgreSQL, pool 10)',
+      serve,
+      new CodePlan({ from: 0, count: USERS }),
+    );
+    const stats = await measureCases([ours, rawCase(10), rawCase(CONNECTIONS)], { seconds: SECONDS });
+    const [oursStats, raw10, raw50] = stats as [CaseStats, CaseStats, CaseStats];
+    const ceiling = raw10.perSecond >= raw50.perSecond ? raw10 : raw50;
+    const valid = stats.every((s) => s.failures === 0);
+    const share = round(oursStats.perSecond / ceiling.perSecond);
+    const goals: Goal[] = [
+      {
+        description: 'PostgreSQL verification ≥ 70% of the raw pg UPDATE ceiling',
+        met: valid && share >= 0.7,
+        measured: `${Math.round(share * 100)}% (${fmt(oursStats.perSecond)}/s of ${fmt(ceiling.perSecond)}/s, ${ceiling.name})${valid ? '' : ' (INVALID: some requests failed)'}`,
+      },
+    ];
+    return {
+      table: statsTable(stats, oursStats.name),
+      data: {
+        method:
+          `POST /api/v1/me/verify against \`twofold serve\` with TWOFOLD_DATABASE_URL (pool 10, the default), ${CONNECTIONS} ` +
+          `connections, ${SECONDS} s runs, 3 rounds, median. Ceiling: \`${ACCEPT_STEP}\` from this process through pg, ` +
+          `${CONNECTIONS} in flight, over pools of 10 and ${CONNECTIONS} connections; the faster is the ceiling. ` +
+          'PostgreSQL on 127.0.0.1, default settings (synchronous_commit on).',
+        users: USERS,
+        bulkLoad: report,
+        results: stats,
+        ratio: share,
+        valid,
+      },
+      goals,
+    };
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all(pools.map((p) => p.end()));
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
