@@ -86,7 +86,10 @@ export class SignIn {
       await this.recordFailure(user, input, 'password', addressKey);
       throw invalidCredentials();
     }
-    await Promise.all([throttle.succeed(accountKey), this.rehashIfNeeded(user, input.password, appendedCode)]);
+    await Promise.all([
+      throttle.succeed(accountKey),
+      this.rehashIfNeeded(user, input.password, appendedCode),
+    ]);
 
     if (devices.length === 0) {
       // A required factor not yet enrolled: signed in, but only to enroll (issue 7).

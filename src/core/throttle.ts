@@ -73,9 +73,13 @@ export class Throttle {
     const row = await this.store.throttles.find(key);
     if (row && row.blocked_until > now) {
       const retryAfterSeconds = Math.max(1, Math.ceil((row.blocked_until - now) / 1000));
-      throw new TwofoldError('throttled', `Too many failed attempts. Try again in ${describeWait(retryAfterSeconds)}.`, {
-        retryAfterSeconds,
-      });
+      throw new TwofoldError(
+        'throttled',
+        `Too many failed attempts. Try again in ${describeWait(retryAfterSeconds)}.`,
+        {
+          retryAfterSeconds,
+        },
+      );
     }
   }
 
