@@ -49,4 +49,12 @@ npx --no-install tsc --noEmit
 echo "test: lint (biome)"
 npx --no-install biome check .
 echo "test: vitest"
-npx --no-install vitest run "$@"
+mkdir -p test-output
+status=0
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
+# One plain closing line with the counts, whatever reporter ran above.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));
+  console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' || true
+exit "$status"
