@@ -119,7 +119,10 @@ export class Administration {
   }
 
   /** "Add User": no password; the user gets a password-setup e-mail (seed 003). */
-  async createUser(actor: Actor, input: AdminNewUser): Promise<{ profile: UserProfile; setupUrl: string }> {
+  async createUser(
+    actor: Actor,
+    input: AdminNewUser,
+  ): Promise<{ profile: UserProfile; setupUrl: string; mailSent: boolean }> {
     this.requireAdmin(actor);
     const created = await this.deps.accounts.createUser(
       {
@@ -133,8 +136,13 @@ export class Administration {
       actorId(actor),
     );
     const setupUrl = created.setupUrl as string;
-    await this.mailSetupLink(created.user.id, setupUrl);
-    return { profile: await this.profile(actor, created.user.id), setupUrl };
+    // The user exists either way; a mail server that is down must not turn that into an error.
+    // The caller says the mail did not go, and "Send password-setup e-mail" can try again.
+    const mailSent = await this.mailSetupLink(created.user.id, setupUrl).then(
+      () => true,
+      () => false,
+    );
+    return { profile: await this.profile(actor, created.user.id), setupUrl, mailSent };
   }
 
   /**
@@ -227,7 +235,17 @@ export class Administration {
     this.requireAdmin(actor);
     const user = await this.findUser(userId);
     const url = await this.deps.accounts.createSetupLink(this.deps.store, user.id, actorId(actor));
-    await this.mailSetupLink(user.id, url);
+    try {
+      await this.mailSetupLink(user.id, url);
+    } catch (error) {
+      throw new TwofoldError(
+        'unavailable',
+        'The e-mail could not be sent: the mail server did not accept it. Try again later.',
+        {
+          cause: error,
+        },
+      );
+    }
     return url;
   }
 

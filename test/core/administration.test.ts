@@ -191,3 +191,31 @@ describe('administration and onboarding (core, real SMTP)', () => {
     ).rejects.toMatchObject({ code: 'expired' });
   });
 });
+
+describe('administration when the mail server is down', () => {
+  it('still creates the user (saying the mail did not go), and a resend answers 503, not 500', async () => {
+    const t = await createTestApp({
+      mailer: {
+        send: async () => {
+          throw new Error('connect ECONNREFUSED 127.0.0.1:25');
+        },
+      },
+    });
+    try {
+      const admin = await t.createUser('root', 'correct horse battery', { isAdmin: true });
+      const created = await t.core.administration.createUser(admin, {
+        username: 'nina',
+        email: 'nina@example.test',
+      });
+      expect(created.mailSent).toBe(false);
+      expect(created.setupUrl).toMatch(/\/setup\//);
+      expect(await t.store.users.findByUsername('nina')).toBeDefined();
+      await expect(t.core.administration.sendSetupEmail(admin, created.profile.id)).rejects.toMatchObject({
+        code: 'unavailable',
+        status: 503,
+      });
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -68,7 +68,7 @@ export async function adminUserRoutes(app: FastifyInstance, { core }: { core: Co
     if (!session) return reply;
     const values = formValues(request);
     try {
-      const { profile } = await admins.createUser(session.user, {
+      const { profile, mailSent } = await admins.createUser(session.user, {
         username: values.username,
         email: values.email,
         firstName: values.firstName,
@@ -79,7 +79,10 @@ export async function adminUserRoutes(app: FastifyInstance, { core }: { core: Co
       return done(
         session,
         reply,
-        `User ${profile.username} was added. A password-setup e-mail was sent to ${profile.email}.`,
+        mailSent
+          ? `User ${profile.username} was added. A password-setup e-mail was sent to ${profile.email}.`
+          : `User ${profile.username} was added, but the password-setup e-mail could not be sent. ` +
+              'Use "Send password-setup e-mail" once the mail server works again.',
         userPath(profile.id),
       );
     } catch (error) {
