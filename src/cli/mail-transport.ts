@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import type NodemailerModule from 'nodemailer';
 import type { Mailer, MailMessage } from '../core/index.js';
 
 export interface MailTransportOptions {
@@ -13,19 +14,29 @@ export interface MailTransportOptions {
   readonly log: (fields: Record<string, string>, message: string) => void;
 }
 
+/** nodemailer loads with the first message, not at start (~15 MB most servers seldom need). */
+let nodemailer: typeof NodemailerModule | undefined;
+const mailer = (): typeof NodemailerModule => {
+  nodemailer ??= createRequire(import.meta.url)('nodemailer') as typeof NodemailerModule;
+  return nodemailer;
+};
+
 /** nodemailer over SMTP, or `.eml` files in `<data>/outbox` when no SMTP server is configured. */
 export function createMailTransport(options: MailTransportOptions): Mailer {
   if (options.smtpUrl) {
-    const transport = nodemailer.createTransport(options.smtpUrl);
+    const smtpUrl = options.smtpUrl;
+    let transport: ReturnType<typeof NodemailerModule.createTransport> | undefined;
     return {
       async send(message: MailMessage) {
+        transport ??= mailer().createTransport(smtpUrl);
         await transport.sendMail({ from: options.from, ...pick(message) });
       },
     };
   }
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let transport: ReturnType<typeof NodemailerModule.createTransport> | undefined;
   return {
     async send(message: MailMessage) {
+      transport ??= mailer().createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
       const info = await transport.sendMail({ from: options.from, ...pick(message) });
       await mkdir(options.outboxDir, { recursive: true, mode: 0o700 });
       const file = join(

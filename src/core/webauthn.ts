@@ -1,14 +1,10 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type * as SimpleWebAuthn from '@simplewebauthn/server';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { randomId } from '../security/index.js';
 import type { AuthenticatorRow, Store, UserRow, WebauthnChallengeRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
@@ -27,6 +23,16 @@ import {
   relyingPartyOf,
   type WebauthnFailureReason,
 } from './webauthn-support.js';
+
+let loading: Promise<typeof SimpleWebAuthn> | undefined;
+/**
+ * SimpleWebAuthn and its ASN.1 stack (~26 MB, ~150 modules) load on the first ceremony, not at
+ * start: most requests never need them (measured start-up and idle memory, bench/footprint).
+ */
+const simpleWebAuthn = (): Promise<typeof SimpleWebAuthn> => {
+  loading ??= import('@simplewebauthn/server');
+  return loading;
+};
 
 /** A challenge must be answered within this time (issue 6), then it is gone. */
 export const WEBAUTHN_CHALLENGE_LIFETIME_MS = 5 * 60_000;
@@ -88,7 +94,7 @@ export class Webauthn {
     await this.assertMayChangeFactors(session);
     const { user } = session;
     const existing = await this.deps.store.authenticators.listActiveByUser(user.id, 'webauthn');
-    const options = await generateRegistrationOptions({
+    const options = await (await simpleWebAuthn()).generateRegistrationOptions({
       rpName: this.deps.rpName,
       rpID: this.rpId,
       userName: user.username,
@@ -134,9 +140,9 @@ export class Webauthn {
     const challenge = await this.consumeChallenge(input.response, 'registration', user.id);
     if (!challenge) throw challengeRefused();
 
-    let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+    let verification: Awaited<ReturnType<typeof SimpleWebAuthn.verifyRegistrationResponse>>;
     try {
-      verification = await verifyRegistrationResponse({
+      verification = await (await simpleWebAuthn()).verifyRegistrationResponse({
         response: input.response,
         expectedChallenge: challenge.challenge,
         expectedOrigin: this.expectedOrigin,
@@ -173,7 +179,7 @@ export class Webauthn {
         userId: user.id,
         name,
         credentialId: info.credential.id,
-        publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+        publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
         signCount: info.credential.counter,
         transports,
         backupEligible: info.credentialDeviceType === 'multiDevice',
@@ -215,7 +221,7 @@ export class Webauthn {
         'No security key is registered for this account. Use a one-time code.',
       );
     }
-    const options = await generateAuthenticationOptions({
+    const options = await (await simpleWebAuthn()).generateAuthenticationOptions({
       rpID: this.rpId,
       allowCredentials: keys.map((row) => ({
         id: row.credential_id as string,
@@ -308,7 +314,7 @@ export class Webauthn {
    * key alone stands for both factors.
    */
   async startPasskeyLogin(): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    const options = await generateAuthenticationOptions({
+    const options = await (await simpleWebAuthn()).generateAuthenticationOptions({
       rpID: this.rpId,
       userVerification: 'required',
       timeout: WEBAUTHN_CHALLENGE_LIFETIME_MS,
@@ -401,9 +407,9 @@ export class Webauthn {
       return { ok: false, reason: 'unknown_key', error: assertionRefused('unknown_key') };
     }
 
-    let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+    let verification: Awaited<ReturnType<typeof SimpleWebAuthn.verifyAuthenticationResponse>>;
     try {
-      verification = await verifyAuthenticationResponse({
+      verification = await (await simpleWebAuthn()).verifyAuthenticationResponse({
         response,
         expectedChallenge: challenge.challenge,
         expectedOrigin: this.expectedOrigin,
@@ -412,7 +418,7 @@ export class Webauthn {
         // backwards counter, and decides in the database so racing requests cannot both pass.
         credential: {
           id: row.credential_id as string,
-          publicKey: isoBase64URL.toBuffer(row.public_key as string),
+          publicKey: new Uint8Array(Buffer.from(row.public_key as string, 'base64url')),
           counter: 0,
           transports: splitTransports(row.transports),
         },

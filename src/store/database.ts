@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type PgModule from 'pg';
 import { groupCommitSqliteDialect } from './group-commit-sqlite.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -28,18 +29,22 @@ export interface OpenedDatabase {
 
 // int8 (bigint) comes back as a string by default; our bigints are millisecond times and
 // TOTP steps, far below 2^53, so numbers are exact and let both engines return the same types.
-const pgTypes = {
+const pgTypes = (pg: typeof PgModule) => ({
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
-};
+});
+
+/** pg is loaded only for PostgreSQL: an embedded SQLite server need not carry it (~15 MB). */
+const loadPg = (): typeof PgModule => createRequire(import.meta.url)('pg') as typeof PgModule;
 
 export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   if (options.databaseUrl) {
     const url = new URL(options.databaseUrl);
+    const pg = loadPg();
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      types: pgTypes,
+      types: pgTypes(pg),
       connectionTimeoutMillis: 5_000,
     });
     // An idle client that loses its server emits 'error' on the pool; without a listener that

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import QRCode from 'qrcode';
 import { Type } from 'typebox';
 import type { Core } from '../../core/index.js';
+import { qrCodeSvg } from '../qr-code.js';
 import { asSensitive, bearerAuthentication, loginSessionOf, principalOf } from './auth.js';
 import {
   AuthenticatorSchema,
@@ -86,7 +86,7 @@ export const authenticatorRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = as
       // then a name sent to …/activate applies.
       const context = { ip: request.ip, name: request.body.name };
       const enrollment = await core.totp.start(session.user, context);
-      const qrSvg = await QRCode.toString(enrollment.otpauthUri, { type: 'svg', errorCorrectionLevel: 'M' });
+      const qrSvg = await qrCodeSvg(enrollment.otpauthUri, { type: 'svg', errorCorrectionLevel: 'M' });
       return reply.code(201).send({
         id: enrollment.authenticatorId,
         status: 'pending' as const,

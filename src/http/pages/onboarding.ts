@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import QRCode from 'qrcode';
 import { type ActiveSession, type Core, isMfaRequired, TwofoldError } from '../../core/index.js';
+import { qrCodeSvg } from '../qr-code.js';
 import { OnboardingOtpPage } from '../views/onboarding-otp-page.js';
 import {
   AdminSetupPage,
@@ -22,8 +22,6 @@ import {
 import { sendPage, viewerOf } from './respond.js';
 
 /** What the QR code must be for a phone camera and for zbarimg reading a screenshot. */
-const QR_OPTIONS = { type: 'svg', margin: 2, width: 264, errorCorrectionLevel: 'M' } as const;
-
 /** Where a session that must enroll (or is setting up its account) is sent; it dispatches to the next step. */
 export const ENROLL_PATH = '/setup/enroll';
 
@@ -292,7 +290,7 @@ export async function onboardingRoutes(app: FastifyInstance, { core }: { core: C
     status = 200,
   ) {
     const enrollment = await core.totp.get(session.user, authenticatorId);
-    const qrSvg = await QRCode.toString(enrollment.otpauthUri, QR_OPTIONS);
+    const qrSvg = await qrCodeSvg(enrollment.otpauthUri);
     return sendPage(
       reply,
       h(OnboardingOtpPage, {

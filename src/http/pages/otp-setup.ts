@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { h } from 'preact';
-import QRCode from 'qrcode';
 import { type ActiveSession, type Core, TwofoldError } from '../../core/index.js';
+import { qrCodeSvg } from '../qr-code.js';
 import { OtpSetupPage } from '../views/otp-setup-page.js';
 import {
   askToAuthenticateAgain,
@@ -14,8 +14,6 @@ import {
 import { sendPage, viewerOf } from './respond.js';
 
 /** What the QR code must be for a phone camera and for zbarimg reading a screenshot. */
-const QR_OPTIONS = { type: 'svg', margin: 2, width: 264, errorCorrectionLevel: 'M' } as const;
-
 /**
  * "Set up OTP" (seeds 000 and 001): a pending TOTP device with its QR code, made active by the
  * first correct code. The rules — recent authentication, pending expiry, naming — are core's.
@@ -91,7 +89,7 @@ export async function otpSetupRoutes(app: FastifyInstance, { core }: { core: Cor
     status = 200,
   ) {
     const enrollment = await core.totp.get(session.user, authenticatorId);
-    const qrSvg = await QRCode.toString(enrollment.otpauthUri, QR_OPTIONS);
+    const qrSvg = await qrCodeSvg(enrollment.otpauthUri);
     const devices = await core.authenticators.list(session.user);
     return sendPage(
       reply,
