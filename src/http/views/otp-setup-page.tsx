@@ -1,7 +1,8 @@
 import type { TotpEnrollment } from '../../core/index.js';
 import { assetUrl, staticAssets } from '../static/assets.js';
-import { formatTime, groupInFours } from './format.js';
-import { CsrfField, Layout, type Viewer } from './layout.js';
+import { formatTime } from './format.js';
+import { Layout, type Viewer } from './layout.js';
+import { ActivationForm, CopyableKey, QrCodeFigure } from './totp-setup-parts.js';
 
 export interface OtpSetupPageProps {
   readonly viewer: Viewer;
@@ -52,32 +53,12 @@ export function OtpSetupPage({
         .
       </p>
 
-      <figure class="qr">
-        {/* Our own otpauth:// URI rendered by the qrcode library: the only markup not escaped. */}
-        <div role="img" aria-label="QR code" dangerouslySetInnerHTML={{ __html: qrSvg }} />
-        <figcaption class="muted">
-          {enrollment.issuer}: {enrollment.accountName}
-        </figcaption>
-      </figure>
+      <QrCodeFigure enrollment={enrollment} qrSvg={qrSvg} />
 
       <details>
         <summary>Unable to scan?</summary>
         <p>Enter this 32-character key in your app instead (the spaces are only there for reading):</p>
-        <p class="key">{groupInFours(enrollment.secret)}</p>
-        <label for="otp-key">Key without spaces, to copy</label>
-        <div class="key-copy">
-          <input
-            id="otp-key"
-            type="text"
-            readOnly
-            value={enrollment.secret}
-            spellcheck={false}
-            autocomplete="off"
-          />
-          <button type="button" data-copy="otp-key" hidden>
-            Copy
-          </button>
-        </div>
+        <CopyableKey secret={enrollment.secret} />
         <table>
           <caption class="muted">Settings, if your app asks</caption>
           <tbody>
@@ -113,35 +94,13 @@ export function OtpSetupPage({
         </pre>
       </details>
 
-      <form method="post" action={action}>
-        <CsrfField token={viewer.csrfToken} />
-        <label for="code">One-time code</label>
-        <input
-          id="code"
-          name="code"
-          type="text"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          maxLength={10}
-          required
-          aria-describedby="code-hint"
-        />
-        <small id="code-hint">The 6-digit code your app shows for this account now.</small>
-        <label for="name">Device name</label>
-        <input
-          id="name"
-          name="name"
-          type="text"
-          maxLength={64}
-          value={name}
-          placeholder={defaultName}
-          aria-describedby="name-hint"
-        />
-        <small id="name-hint">
-          Optional, to tell your devices apart, for example "MySmartPhone". Left empty: {defaultName}.
-        </small>
-        <button type="submit">Submit</button>
-      </form>
+      <ActivationForm
+        action={action}
+        csrfToken={viewer.csrfToken}
+        name={name}
+        defaultName={defaultName}
+        nameHint='Optional, to tell your devices apart, for example "MySmartPhone".'
+      />
       <p class="muted">
         This setup is valid until {formatTime(enrollment.expiresAt)} (15 minutes). Until a correct code is
         submitted, the device is not used for logging in. <a href="/account">Cancel</a>
