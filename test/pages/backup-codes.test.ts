@@ -92,8 +92,11 @@ test('a backup code logs in at the code step once, and the next page says so', a
   expect(text((await browser.get('/account')).html)).toContain(
     'You signed in with a backup code; it cannot be used again. 9 backup codes remain.',
   );
+  // A browser keeps maxlength: the field must hold a dashed backup code (14 characters).
   const again = new PageClient(t.app);
   await again.login('alice', PASSWORD);
+  const field = /<input[^>]*\bname="otp"[^>]*>/.exec((await again.get('/login')).html)![0];
+  expect(Number(attribute(field, 'maxlength') ?? attribute(field, 'maxLength'))).toBeGreaterThanOrEqual(14);
   expect((await again.enterCode(codes[0]!)).status).toBe(401);
 });
 

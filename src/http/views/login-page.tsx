@@ -1,3 +1,4 @@
+import { OneTimeCodeField } from './fields.js';
 import { CsrfField, Layout, LogoutButton } from './layout.js';
 
 export interface LoginPageProps {
@@ -97,22 +98,11 @@ export function CodeStepPage({
       <form method="post" action="/login/code">
         <CsrfField token={csrfToken} />
         {next && <input type="hidden" name="next" value={next} />}
-        <label for="otp">One-time code</label>
-        <input
-          id="otp"
+        <OneTimeCodeField
           name="otp"
-          type="text"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          maxLength={10}
-          required
           autofocus
-          aria-describedby="otp-hint"
+          hint="Next time you can type the code directly after your password, with no space. Lost your device? Enter one of your backup codes here."
         />
-        <small id="otp-hint">
-          Next time you can type the code directly after your password, with no space. Lost your device? Enter
-          one of your backup codes here.
-        </small>
         <button type="submit">Log in</button>
       </form>
       <LogoutButton csrfToken={csrfToken} label="Start over" secondary />

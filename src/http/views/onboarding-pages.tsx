@@ -1,4 +1,4 @@
-import { PASSWORD_MIN_LENGTH } from '../../core/index.js';
+import { NewPasswordFields, OneTimeCodeField } from './fields.js';
 import { CsrfField, Layout, type Viewer } from './layout.js';
 
 export interface SetupLandingPageProps {
@@ -66,38 +66,10 @@ export function AdminSetupPage({ csrfToken, action, username = '', email = '', e
         />
         <label for="email">Email</label>
         <input id="email" name="email" type="email" autocomplete="email" required value={email} />
-        <NewPasswordFields />
+        <NewPasswordFields name="password" />
         <button type="submit">Create administrator</button>
       </form>
     </Layout>
-  );
-}
-
-/** "New password" twice, with the rule next to it. */
-function NewPasswordFields() {
-  return (
-    <>
-      <label for="password">New password</label>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        minLength={PASSWORD_MIN_LENGTH}
-        required
-        aria-describedby="password-hint"
-      />
-      <small id="password-hint">At least {PASSWORD_MIN_LENGTH} characters. A long phrase is best.</small>
-      <label for="confirmation">New password again</label>
-      <input
-        id="confirmation"
-        name="confirmation"
-        type="password"
-        autocomplete="new-password"
-        minLength={PASSWORD_MIN_LENGTH}
-        required
-      />
-    </>
   );
 }
 
@@ -113,7 +85,7 @@ export function SetupPasswordPage({ viewer, error }: SetupPasswordPageProps) {
       <h1>Choose your password</h1>
       <form method="post" action="/setup/password">
         <CsrfField token={viewer.csrfToken} />
-        <NewPasswordFields />
+        <NewPasswordFields name="password" />
         <button type="submit">Set password</button>
       </form>
     </Layout>
@@ -139,17 +111,7 @@ export function SetupVerifyPage({ viewer, error }: SetupVerifyPageProps) {
       </p>
       <form method="post" action="/setup/verify">
         <CsrfField token={viewer.csrfToken} />
-        <label for="otp">One-time code</label>
-        <input
-          id="otp"
-          name="otp"
-          type="text"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          maxLength={20}
-          required
-          autofocus
-        />
+        <OneTimeCodeField name="otp" autofocus />
         <button type="submit">Continue</button>
       </form>
       <p class="muted">Lost your device? Ask your administrator to reset two-factor authentication.</p>

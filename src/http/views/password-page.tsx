@@ -1,4 +1,4 @@
-import { PASSWORD_MIN_LENGTH } from '../../core/index.js';
+import { NewPasswordFields } from './fields.js';
 import { CsrfField, Layout, type Viewer } from './layout.js';
 
 export interface PasswordPageProps {
@@ -21,28 +21,7 @@ export function PasswordPage({ viewer, error }: PasswordPageProps) {
           autocomplete="current-password"
           required
         />
-        <label for="new_password">New password</label>
-        <input
-          id="new_password"
-          name="new_password"
-          type="password"
-          autocomplete="new-password"
-          minLength={PASSWORD_MIN_LENGTH}
-          required
-          aria-describedby="new-password-hint"
-        />
-        <small id="new-password-hint">
-          At least {PASSWORD_MIN_LENGTH} characters. A long phrase is best.
-        </small>
-        <label for="confirmation">New password again</label>
-        <input
-          id="confirmation"
-          name="confirmation"
-          type="password"
-          autocomplete="new-password"
-          minLength={PASSWORD_MIN_LENGTH}
-          required
-        />
+        <NewPasswordFields name="new_password" />
         <button type="submit">Change password</button>
       </form>
       <p class="muted">

@@ -1,3 +1,4 @@
+import { OneTimeCodeField } from './fields.js';
 import { CsrfField, Layout, type Viewer } from './layout.js';
 
 export interface StepUpPageProps {
@@ -18,17 +19,7 @@ export function StepUpPage({ viewer, next, error }: StepUpPageProps) {
       <form method="post" action="/account/verify">
         <CsrfField token={viewer.csrfToken} />
         <input type="hidden" name="next" value={next} />
-        <label for="otp">One-time code</label>
-        <input
-          id="otp"
-          name="otp"
-          type="text"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          maxLength={10}
-          required
-          autofocus
-        />
+        <OneTimeCodeField name="otp" autofocus />
         <button type="submit">Continue</button>
       </form>
       <p>

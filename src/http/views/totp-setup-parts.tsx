@@ -1,4 +1,5 @@
 import type { TotpEnrollment } from '../../core/index.js';
+import { OneTimeCodeField } from './fields.js';
 import { groupInFours } from './format.js';
 import { CsrfField } from './layout.js';
 
@@ -44,18 +45,7 @@ export function ActivationForm({ action, csrfToken, name, defaultName, nameHint 
   return (
     <form method="post" action={action}>
       <CsrfField token={csrfToken} />
-      <label for="code">One-time code</label>
-      <input
-        id="code"
-        name="code"
-        type="text"
-        inputmode="numeric"
-        autocomplete="one-time-code"
-        maxLength={10}
-        required
-        aria-describedby="code-hint"
-      />
-      <small id="code-hint">The 6-digit code your app shows for this account now.</small>
+      <OneTimeCodeField name="code" hint="The 6-digit code your app shows for this account now." />
       <label for="name">Device name</label>
       <input
         id="name"
