@@ -7,6 +7,7 @@ import type PgModule from 'pg';
 import { groupCommitSqliteDialect } from './group-commit-sqlite.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { SqliteWalDurability } from './sqlite-wal-durability.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -61,10 +62,15 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   const file = join(options.dataDir, 'twofold.db');
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  // FULL's fsync is done by `SqliteWalDurability` off the event loop; see there.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('wal_autocheckpoint = 0');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite) });
+  const durability = new SqliteWalDurability(file, {
+    syncEveryCommit: (options.sqliteSynchronous ?? 'FULL') === 'FULL',
+  });
+  const db = new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite, durability) });
   return { db, engine: 'sqlite', location: file };
 }
 

@@ -11,6 +11,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import type { SqliteWalDurability } from './sqlite-wal-durability.js';
 
 interface PendingWrite {
   readonly statement: BetterSqlite3.Statement;
@@ -30,6 +31,9 @@ interface PendingWrite {
  *
  * Reads run at once. Explicit transactions get the connection to themselves: batches and
  * reads wait until they end, so nothing outside ever sees their uncommitted rows.
+ *
+ * With a `SqliteWalDurability`, the COMMIT itself does not fsync; a write (or an explicit
+ * transaction) is reported done only once the durability's fsync of the WAL has finished.
  */
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
@@ -40,8 +44,11 @@ export class GroupCommitSqliteDriver implements Driver {
   #transaction: Promise<void> | undefined;
   #endTransaction: (() => void) | undefined;
 
-  constructor(db: BetterSqlite3.Database) {
+  readonly #durability: SqliteWalDurability | undefined;
+
+  constructor(db: BetterSqlite3.Database, durability?: SqliteWalDurability) {
     this.#db = db;
+    this.#durability = durability;
   }
 
   async init(): Promise<void> {}
@@ -62,6 +69,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     this.#finishTransaction(connection, 'commit');
+    await this.#durability?.sync();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -72,6 +80,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.flush();
+    await this.#durability?.close();
     this.#db.close();
   }
 
@@ -123,10 +132,16 @@ export class GroupCommitSqliteDriver implements Driver {
       for (const write of batch) write.reject(error);
       return;
     }
-    for (const write of batch) {
-      if (write.error === undefined) write.resolve(write.result as QueryResult<unknown>);
-      else write.reject(write.error);
+    if (!this.#durability) {
+      settle(batch);
+      return;
     }
+    this.#durability.sync().then(
+      () => settle(batch),
+      (error: unknown) => {
+        for (const write of batch) write.reject(error);
+      },
+    );
   }
 
   #finishTransaction(connection: DatabaseConnection, how: 'commit' | 'rollback'): void {
@@ -174,6 +189,13 @@ class GroupCommitConnection implements DatabaseConnection {
   }
 }
 
+function settle(batch: readonly PendingWrite[]): void {
+  for (const write of batch) {
+    if (write.error === undefined) write.resolve(write.result as QueryResult<unknown>);
+    else write.reject(write.error);
+  }
+}
+
 function run(statement: BetterSqlite3.Statement, parameters: readonly unknown[]): QueryResult<unknown> {
   if (statement.reader) return { rows: statement.all(parameters as unknown[]) };
   const { changes, lastInsertRowid } = statement.run(parameters as unknown[]);
@@ -181,9 +203,12 @@ function run(statement: BetterSqlite3.Statement, parameters: readonly unknown[])
 }
 
 /** Kysely's SQLite dialect with the group-commit driver. */
-export function groupCommitSqliteDialect(db: BetterSqlite3.Database): Dialect {
+export function groupCommitSqliteDialect(
+  db: BetterSqlite3.Database,
+  durability?: SqliteWalDurability,
+): Dialect {
   return {
-    createDriver: () => new GroupCommitSqliteDriver(db),
+    createDriver: () => new GroupCommitSqliteDriver(db, durability),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (kysely: Kysely<unknown>) => new SqliteIntrospector(kysely),

@@ -1,8 +1,10 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { groupCommitSqliteDialect } from '../../src/store/group-commit-sqlite.js';
+import { SqliteWalDurability } from '../../src/store/sqlite-wal-durability.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 interface Db {
@@ -93,5 +95,96 @@ describe('SQLite group commit', () => {
       }),
     ).rejects.toThrow('boom');
     expect(await db.selectFrom('items').selectAll().execute()).toEqual([]);
+  });
+});
+
+/** A real durability whose fsyncs start only when the test opens the gate. */
+class GatedDurability extends SqliteWalDurability {
+  #open!: () => void;
+  gate = new Promise<void>((resolve) => {
+    this.#open = resolve;
+  });
+  syncs = 0;
+  openGate() {
+    this.#open();
+  }
+  override sync(): Promise<void> {
+    this.syncs += 1;
+    return this.gate.then(() => super.sync());
+  }
+}
+
+describe('SQLite group commit with the WAL fsynced off the event loop', () => {
+  let dir: ReturnType<typeof makeTempDir>;
+  let raw: SQLite.Database;
+  const file = () => join(dir.path, 'test.db');
+
+  beforeEach(() => {
+    dir = makeTempDir();
+    raw = new SQLite(file());
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('wal_autocheckpoint = 0');
+    raw.exec('create table items (id integer primary key, name text not null unique)');
+  });
+  afterEach(() => dir.remove());
+
+  it('reports a write done only after the fsync that follows its commit', async () => {
+    const durability = new GatedDurability(file(), { syncEveryCommit: true });
+    const db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw, durability) });
+    let done = false;
+    const write = db
+      .insertInto('items')
+      .values({ id: 1, name: 'a' })
+      .execute()
+      .then(() => {
+        done = true;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(durability.syncs).toBe(1);
+    expect(done).toBe(false);
+    durability.openGate();
+    await write;
+    expect(done).toBe(true);
+    await db.destroy();
+  });
+
+  it('waits for the fsync before an explicit transaction counts as committed', async () => {
+    const durability = new GatedDurability(file(), { syncEveryCommit: true });
+    const db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw, durability) });
+    let committed = false;
+    const transaction = db
+      .transaction()
+      .execute((trx) => trx.insertInto('items').values({ id: 1, name: 'a' }).execute())
+      .then(() => {
+        committed = true;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(committed).toBe(false);
+    durability.openGate();
+    await transaction;
+    expect(committed).toBe(true);
+    await db.destroy();
+  });
+
+  it('copies the WAL into the database file from the background checkpointer', async () => {
+    const durability = new SqliteWalDurability(file(), { syncEveryCommit: true });
+    const db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw, durability) });
+    const before = statSync(file()).size;
+    // With wal_autocheckpoint off, only the checkpointer moves pages into the database file.
+    for (let i = 0; i < 100; i += 1) {
+      await db
+        .insertInto('items')
+        .values({ id: i, name: `${i}`.padEnd(2000, '.') })
+        .execute();
+    }
+    const deadline = Date.now() + 5_000;
+    while (statSync(file()).size <= before + 100 * 2000 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(statSync(file()).size).toBeGreaterThan(before + 100 * 2000);
+    await db.destroy();
+    // The server's connection closed last: SQLite checkpointed and removed the WAL.
+    expect(() => statSync(`${file()}-wal`)).toThrow();
   });
 });
