@@ -56,7 +56,7 @@ export class SecondFactor {
     const now = clock.now();
     let replayed = false;
 
-    for (const device of await store.authenticators.listActiveByUser(user.id, 'totp')) {
+    for (const device of await store.authenticators.listActiveTotp(user.id)) {
       const secret = keyring.unseal(device.secret_sealed as string, totpSecretContext(device.id));
       const result = verifyTotp({
         code,

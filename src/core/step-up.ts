@@ -33,9 +33,7 @@ export class StepUp {
     const [rotated] = await Promise.all([
       session.row.kind === 'browser'
         ? sessions.rotate(session, { secondFactorAt: now })
-        : store.sessions
-            .update(session.idHash, { second_factor_at: now, last_seen_at: now })
-            .then(() => undefined),
+        : store.sessions.recordSecondFactor(session.idHash, now).then(() => undefined),
       audit.record({
         type: 'step_up.succeeded',
         userId: session.user.id,

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { PreparedQuery } from './prepared.js';
 import type { AuditEventsTable, Database } from './schema.js';
 
 export type AuditEventRow = Selectable<AuditEventsTable>;
@@ -21,20 +22,31 @@ export interface ListAuditOptions {
 }
 
 export class AuditRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #insert: PreparedQuery<Omit<AuditEventRow, 'id'>, unknown>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    // Every verification and login appends an event: compiled once.
+    this.#insert = new PreparedQuery(db, (p) =>
+      db.insertInto('audit_events').values({
+        created_at: p.created_at,
+        type: p.type,
+        user_id: p.user_id,
+        actor_id: p.actor_id,
+        ip: p.ip,
+        detail: p.detail,
+      }),
+    );
+  }
 
   async append(event: NewAuditEvent): Promise<void> {
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        created_at: event.at,
-        type: event.type,
-        user_id: event.userId ?? null,
-        actor_id: event.actorId ?? null,
-        ip: event.ip ?? null,
-        detail: JSON.stringify(event.detail ?? {}),
-      })
-      .execute();
+    await this.#insert.execute({
+      created_at: event.at,
+      type: event.type,
+      user_id: event.userId ?? null,
+      actor_id: event.actorId ?? null,
+      ip: event.ip ?? null,
+      detail: JSON.stringify(event.detail ?? {}),
+    });
   }
 
   /** Newest first. */

@@ -1,12 +1,40 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import { PreparedQuery } from './prepared.js';
 import type { AuthenticatorsTable, Database } from './schema.js';
 
 export type AuthenticatorRow = Selectable<AuthenticatorsTable>;
 export type NewAuthenticatorRow = Insertable<AuthenticatorsTable>;
 export type AuthenticatorPatch = Updateable<Omit<AuthenticatorsTable, 'id' | 'user_id' | 'kind'>>;
 
+/** What checking a TOTP code needs of a device, and no more. */
+export type TotpDeviceRow = Pick<
+  AuthenticatorRow,
+  'id' | 'secret_sealed' | 'digits' | 'period_seconds' | 'last_step'
+>;
+
 export class AuthenticatorRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #activeTotp: PreparedQuery<{ userId: string }, TotpDeviceRow>;
+  readonly #acceptTotpStep: PreparedQuery<{ id: string; step: number; now: number }, unknown>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    // The two statements of every code check, compiled once (prepared.ts).
+    this.#activeTotp = new PreparedQuery(db, (p) =>
+      db
+        .selectFrom('authenticators')
+        .select(['id', 'secret_sealed', 'digits', 'period_seconds', 'last_step'])
+        .where('user_id', '=', p.userId)
+        .where('status', '=', 'active')
+        .where('kind', '=', 'totp'),
+    );
+    this.#acceptTotpStep = new PreparedQuery(db, (p) =>
+      db
+        .updateTable('authenticators')
+        .set({ last_step: p.step, last_used_at: p.now })
+        .where('id', '=', p.id)
+        .where('status', '=', 'active')
+        .where('last_step', '<', p.step),
+    );
+  }
 
   async insert(row: NewAuthenticatorRow): Promise<void> {
     await this.db.insertInto('authenticators').values(row).execute();
@@ -43,6 +71,11 @@ export class AuthenticatorRepository {
       .where('status', '=', 'active');
     if (kind) query = query.where('kind', '=', kind);
     return query.orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** A user's active TOTP devices, in no particular order: a code is checked against each. */
+  async listActiveTotp(userId: string): Promise<TotpDeviceRow[]> {
+    return this.#activeTotp.rows({ userId });
   }
 
   async countActiveByUser(userId: string): Promise<number> {
@@ -88,14 +121,7 @@ export class AuthenticatorRepository {
    * updates the row and wins.
    */
   async acceptTotpStep(id: string, step: number, now: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('authenticators')
-      .set({ last_step: step, last_used_at: now })
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .where('last_step', '<', step)
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    return (await this.#acceptTotpStep.changes({ id, step, now })) === 1;
   }
 
   async update(id: string, patch: AuthenticatorPatch): Promise<boolean> {

@@ -1,4 +1,6 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import { isPostgres } from './dialect.js';
+import { PreparedQuery } from './prepared.js';
 import type { Database, SessionsTable } from './schema.js';
 import type { UserRow } from './users.js';
 
@@ -24,19 +26,45 @@ export type SessionPatch = Updateable<Omit<SessionsTable, 'id_hash' | 'user_id' 
 
 /** Sessions are found only by the hash of their id: a database dump holds no usable id. */
 export class SessionRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #live: PreparedQuery<{ idHash: string; now: number }, SessionRow>;
+  readonly #user: PreparedQuery<{ id: string }, UserRow>;
+  readonly #liveWithUser: PreparedQuery<{ idHash: string; now: number }, Record<string, unknown>>;
+  readonly #recordSecondFactor: PreparedQuery<{ idHash: string; now: number }, unknown>;
+  readonly #joinUser: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#live = new PreparedQuery(db, (p) =>
+      db.selectFrom('sessions').selectAll().where('id_hash', '=', p.idHash).where('expires_at', '>', p.now),
+    );
+    this.#user = new PreparedQuery(db, (p) =>
+      db.selectFrom('users').select(USER_COLUMNS).where('id', '=', p.id),
+    );
+    this.#liveWithUser = new PreparedQuery(db, (p) =>
+      db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('sessions')
+        .select(USER_COLUMNS.map((column) => `users.${column} as u__${column}` as const))
+        .where('sessions.id_hash', '=', p.idHash)
+        .where('sessions.expires_at', '>', p.now),
+    );
+    this.#recordSecondFactor = new PreparedQuery(db, (p) =>
+      db
+        .updateTable('sessions')
+        .set({ second_factor_at: p.now, last_seen_at: p.now })
+        .where('id_hash', '=', p.idHash),
+    );
+    // PostgreSQL: one round trip. SQLite has no round trips, and two primary-key lookups take
+    // ~30 µs where the join takes ~90 µs (bench database, 100,000 users).
+    this.#joinUser = isPostgres(db);
+  }
 
   async insert(row: NewSessionRow): Promise<void> {
     await this.db.insertInto('sessions').values(row).execute();
   }
 
   async findLive(idHash: string, now: number): Promise<SessionRow | undefined> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id_hash', '=', idHash)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
+    return this.#live.first({ idHash, now });
   }
 
   /**
@@ -47,14 +75,12 @@ export class SessionRepository {
     idHash: string,
     now: number,
   ): Promise<{ session: SessionRow; user: UserRow } | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('sessions')
-      .select(USER_COLUMNS.map((column) => `users.${column} as u__${column}` as const))
-      .where('sessions.id_hash', '=', idHash)
-      .where('sessions.expires_at', '>', now)
-      .executeTakeFirst();
+    if (!this.#joinUser) {
+      const session = await this.#live.first({ idHash, now });
+      const user = session && (await this.#user.first({ id: session.user_id }));
+      return user && { session: session as SessionRow, user };
+    }
+    const row = await this.#liveWithUser.first({ idHash, now });
     if (!row) return undefined;
     const user: Record<string, unknown> = {};
     const session: Record<string, unknown> = {};
@@ -63,6 +89,11 @@ export class SessionRepository {
       else session[key] = value;
     }
     return { session: session as SessionRow, user: user as UserRow };
+  }
+
+  /** A second factor was just proven in this session (step-up): the hot path of `/me/verify`. */
+  async recordSecondFactor(idHash: string, now: number): Promise<boolean> {
+    return (await this.#recordSecondFactor.changes({ idHash, now })) === 1;
   }
 
   async update(idHash: string, patch: SessionPatch): Promise<boolean> {

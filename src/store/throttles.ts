@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
+import { PreparedQuery } from './prepared.js';
 import type { Database, ThrottlesTable } from './schema.js';
 
 export type ThrottleRow = Selectable<ThrottlesTable>;
@@ -31,42 +32,73 @@ export type AttemptReservation =
  * guesses all pass the "not blocked yet" check before any failure is written.
  */
 export class ThrottleRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** One compiled upsert per schedule: the schedule's numbers are part of the SQL. */
+  readonly #reserve = new Map<ThrottleSchedule, PreparedQuery<ReserveValues, { failures: number }>>();
+  readonly #succeed: PreparedQuery<{ key: string; now: number }, unknown>;
+  readonly #succeedClearingLock: PreparedQuery<{ key: string; now: number }, unknown>;
+  readonly #find: PreparedQuery<{ key: string }, ThrottleRow>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    const reset = (p: { key: string; now: number }) =>
+      db
+        .updateTable('throttles')
+        .set({ failures: 0, blocked_until: 0, updated_at: p.now })
+        .where('key', '=', p.key);
+    this.#succeed = new PreparedQuery(db, (p) => reset(p).where('locked', '=', 0));
+    this.#succeedClearingLock = new PreparedQuery(db, (p) => reset(p).set({ locked: 0 }));
+    this.#find = new PreparedQuery(db, (p) =>
+      db.selectFrom('throttles').selectAll().where('key', '=', p.key),
+    );
+  }
 
   async reserveAttempt(key: string, now: number, schedule: ThrottleSchedule): Promise<AttemptReservation> {
+    let reserve = this.#reserve.get(schedule);
+    if (!reserve) {
+      reserve = new PreparedQuery<ReserveValues, { failures: number }>(this.db, (p) =>
+        this.#reserveQuery(p, schedule),
+      );
+      this.#reserve.set(schedule, reserve);
+    }
+    const row = await reserve.first({
+      key,
+      now,
+      forgetBefore: schedule.forgetAfterMs === undefined ? 0 : now - schedule.forgetAfterMs,
+    });
+    if (row) return { allowed: true, failures: row.failures };
+    const current = await this.find(key);
+    return { allowed: false, blockedUntil: current?.blocked_until ?? now, locked: current?.locked === 1 };
+  }
+
+  #reserveQuery(p: ReserveValues, schedule: ThrottleSchedule) {
     const failuresAfter =
       schedule.forgetAfterMs === undefined
         ? sql<number>`throttles.failures + 1`
-        : sql<number>`case when throttles.updated_at <= ${now - schedule.forgetAfterMs} then 1 else throttles.failures + 1 end`;
-    const row = await this.db
+        : sql<number>`case when throttles.updated_at <= ${p.forgetBefore} then 1 else throttles.failures + 1 end`;
+    return this.db
       .insertInto('throttles')
       .values({
-        key,
+        key: p.key,
         failures: 1,
-        blocked_until: blockedUntilFor(sql<number>`1`, now, schedule),
+        blocked_until: blockedUntilFor(sql<number>`1`, p.now, schedule),
         locked: schedule.lockAfterFailures !== null && schedule.lockAfterFailures <= 1 ? 1 : 0,
-        updated_at: now,
+        updated_at: p.now,
       })
       .onConflict((oc) =>
         oc
           .column('key')
           .doUpdateSet({
             failures: failuresAfter,
-            blocked_until: blockedUntilFor(failuresAfter, now, schedule),
+            blocked_until: blockedUntilFor(failuresAfter, p.now, schedule),
             locked:
               schedule.lockAfterFailures === null
                 ? sql<number>`throttles.locked`
                 : sql<number>`case when ${failuresAfter} >= ${schedule.lockAfterFailures} then 1 else throttles.locked end`,
-            updated_at: now,
+            updated_at: p.now,
           })
-          .where('throttles.blocked_until', '<=', now)
+          .where('throttles.blocked_until', '<=', p.now)
           .where('throttles.locked', '=', 0),
       )
-      .returning('failures')
-      .executeTakeFirst();
-    if (row) return { allowed: true, failures: row.failures };
-    const current = await this.find(key);
-    return { allowed: false, blockedUntil: current?.blocked_until ?? now, locked: current?.locked === 1 };
+      .returning('failures');
   }
 
   /** A success: the failures in a row end. A lock is kept unless `clearLock` says otherwise. */
@@ -75,22 +107,24 @@ export class ThrottleRepository {
     now: number,
     options: { readonly clearLock?: boolean } = {},
   ): Promise<void> {
-    let query = this.db
-      .updateTable('throttles')
-      .set({ failures: 0, blocked_until: 0, updated_at: now, ...(options.clearLock ? { locked: 0 } : {}) })
-      .where('key', '=', key);
-    if (!options.clearLock) query = query.where('locked', '=', 0);
-    await query.execute();
+    await (options.clearLock ? this.#succeedClearingLock : this.#succeed).execute({ key, now });
   }
 
   async find(key: string): Promise<ThrottleRow | undefined> {
-    return this.db.selectFrom('throttles').selectAll().where('key', '=', key).executeTakeFirst();
+    return this.#find.first({ key });
   }
 
   async clear(key: string): Promise<void> {
     await this.db.deleteFrom('throttles').where('key', '=', key).execute();
   }
 }
+
+type ReserveValues = {
+  key: string;
+  now: number;
+  /** Counters untouched since before this start again (`forgetAfterMs`). */
+  forgetBefore: number;
+};
 
 /**
  * The schedule as one SQL `case`, so the new block time is computed in the same statement
@@ -112,7 +146,7 @@ function blockedUntilFor(
   }
   rungs.push({ atLeast: n, delay: schedule.maxDelayMs });
   for (const rung of rungs.reverse()) {
-    steps.push(sql`when ${failures} >= ${rung.atLeast} then cast(${now + rung.delay} as bigint)`);
+    steps.push(sql`when ${failures} >= ${rung.atLeast} then cast(${now} as bigint) + ${rung.delay}`);
   }
   // Explicit casts: PostgreSQL would otherwise type the branches as int4, too small for times.
   return sql<number>`case ${sql.join(steps, sql` `)} else cast(0 as bigint) end`;

@@ -1,0 +1,69 @@
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * A query built and compiled by Kysely once, then run with new values.
+ *
+ * Building a Kysely query (its operation tree, frozen, then compiled to SQL) costs more than
+ * running the statement on SQLite: ~20–40 µs against ~5–15 µs for the few statements every
+ * verification makes. For those, the repository builds the query once with placeholders —
+ * `(p) => db.updateTable('x').set({ a: p.a }).where('id', '=', p.id)` — and each call only swaps
+ * the values into the compiled parameter list. The SQL stays Kysely's, for either engine.
+ */
+export class PreparedQuery<Values extends Record<string, unknown>, Row> {
+  #compiled: CompiledQuery<Row> | undefined;
+  /** For each compiled parameter: the value's name, or a constant of the query itself. */
+  #slots: readonly ({ readonly name: string } | { readonly constant: unknown })[] = [];
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly build: (values: Placeholders<Values>) => Compilable<Row>,
+  ) {}
+
+  execute(values: Values): Promise<QueryResult<Row>> {
+    const compiled = this.#compiled ?? this.#compile();
+    const parameters = this.#slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
+    return this.db.executeQuery({ ...compiled, parameters });
+  }
+
+  async rows(values: Values): Promise<Row[]> {
+    return (await this.execute(values)).rows;
+  }
+
+  async first(values: Values): Promise<Row | undefined> {
+    return (await this.execute(values)).rows[0];
+  }
+
+  /** Rows changed by an insert, update or delete. */
+  async changes(values: Values): Promise<number> {
+    return Number((await this.execute(values)).numAffectedRows ?? 0n);
+  }
+
+  #compile(): CompiledQuery<Row> {
+    const names = new Map<string, string>();
+    const placeholders = new Proxy({} as Placeholders<Values>, {
+      get: (_, name) => {
+        const marker = `\u0000prepared:${String(name)}\u0000`;
+        names.set(marker, String(name));
+        return marker;
+      },
+    });
+    const compiled = this.build(placeholders).compile();
+    this.#slots = compiled.parameters.map((parameter) => {
+      const name = typeof parameter === 'string' ? names.get(parameter) : undefined;
+      if (name === undefined && typeof parameter === 'string' && parameter.includes('\u0000prepared:')) {
+        // A placeholder went through JavaScript (e.g. `p.now + 1`) instead of into the query.
+        throw new TypeError(`A prepared query used a placeholder in a computed value: ${compiled.sql}`);
+      }
+      return name === undefined ? { constant: parameter } : { name };
+    });
+    this.#compiled = compiled;
+    return compiled;
+  }
+}
+
+/**
+ * Stand-ins for the values, typed as the values so the query builder checks them. Name each one
+ * (`p.id`): the stand-in object has no keys to spread or iterate.
+ */
+export type Placeholders<Values> = { readonly [K in keyof Values]: Values[K] };
