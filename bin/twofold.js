@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-// argon2 runs on libuv's thread pool (4 threads by default). More hashing threads than cores
-// only make each login wait longer and hold more memory: measured +39% logins/s, p99 halved,
-// with one thread per core (bench/login.ts). Set before anything touches the pool.
-process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()));
+// argon2 runs on libuv's thread pool (4 threads by default), at most one hash per core
+// (src/security/hashing-slots.ts); one thread more keeps file I/O — the fsync of every SQLite
+// commit — from waiting behind hashes. More hashing threads than cores only make each login
+// wait longer and hold more memory (bench/login.ts). Set before anything touches the pool.
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()) + 1);
 
 const compiled = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 if (!existsSync(compiled)) {

@@ -86,10 +86,10 @@ export class SignIn {
       await this.recordFailure(user, input, 'password', addressKey);
       throw invalidCredentials();
     }
-    await Promise.all([
-      throttle.succeed(accountKey),
-      this.rehashIfNeeded(user, input.password, appendedCode),
-    ]);
+    // Not awaited: it joins the commit of the next write (the code's throttle, or the session),
+    // which the answer waits for anyway; a reset that failed would only leave the counter stricter.
+    throttle.succeed(accountKey).catch(() => {});
+    await this.rehashIfNeeded(user, input.password, appendedCode);
 
     if (devices.length === 0) {
       // A required factor not yet enrolled: signed in, but only to enroll (issue 7).

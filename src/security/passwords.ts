@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Algorithm, hash, type Options, parseOptions, type Version, verify } from '@node-rs/argon2';
+import { HashingSlots } from './hashing-slots.js';
 
 // The package declares these as `const enum`s that vanish at runtime and cannot be read under
 // `isolatedModules`, so the values are spelled out; `passwordNeedsRehash` compares against them.
@@ -20,6 +21,8 @@ export const PASSWORD_HASH_PARAMETERS = Object.freeze({
   parallelism: 1,
   outputLen: 32,
 } satisfies Options);
+
+const slots = new HashingSlots();
 
 function checkPassword(password: string): void {
   if (typeof password !== 'string') throw new TypeError('A password must be a string');
@@ -43,7 +46,7 @@ function normalize(password: string): string {
  */
 export async function hashPassword(password: string): Promise<string> {
   checkPassword(password);
-  return hash(normalize(password), PASSWORD_HASH_PARAMETERS);
+  return slots.run(() => hash(normalize(password), PASSWORD_HASH_PARAMETERS));
 }
 
 /**
@@ -57,7 +60,7 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   if (typeof passwordHash !== 'string') throw new TypeError('A password hash must be a string');
   checkPassword(password);
   try {
-    return await verify(passwordHash, normalize(password));
+    return await slots.run(() => verify(passwordHash, normalize(password)));
   } catch {
     return false;
   }
@@ -103,7 +106,8 @@ let dummyHash: Promise<string> | undefined;
  */
 export async function verifyAgainstDummy(password: string): Promise<false> {
   checkPassword(password);
-  dummyHash ??= hash(randomBytes(32), PASSWORD_HASH_PARAMETERS);
-  await verify(await dummyHash, normalize(password));
+  dummyHash ??= slots.run(() => hash(randomBytes(32), PASSWORD_HASH_PARAMETERS));
+  const dummy = await dummyHash;
+  await slots.run(() => verify(dummy, normalize(password)));
   return false;
 }

@@ -1,4 +1,4 @@
-import { close, fsync, open } from 'node:fs';
+import { close, closeSync, fsync, open } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -13,7 +13,8 @@ import { Worker } from 'node:worker_threads';
  *
  * Instead the connection runs with `synchronous=NORMAL` (COMMIT writes the WAL, no fsync) and
  * `wal_autocheckpoint=0`, and this class
- * - fsyncs the WAL file on libuv's thread pool after each commit; the driver resolves a write
+ * - fsyncs the WAL file on libuv's thread pool after each commit (bin/twofold.js keeps a thread
+ *   free of argon2 for it); the driver resolves a write
  *   only after that fsync, so what a caller is told is done is on disk, exactly as with FULL;
  *   commits made while an fsync runs share the next one;
  * - runs PASSIVE checkpoints from a worker thread with a connection of its own, which never
@@ -25,7 +26,7 @@ import { Worker } from 'node:worker_threads';
 export class SqliteWalDurability {
   readonly #walFile: string;
   readonly #directory: string;
-  #directorySynced = false;
+  #walFd: number | undefined;
   #waiting: Deferred | undefined;
   /** The fsync under way, if any. */
   #syncing: Deferred | undefined;
@@ -65,6 +66,8 @@ export class SqliteWalDurability {
     for (let pending = this.#waiting ?? this.#syncing; pending; pending = this.#waiting ?? this.#syncing) {
       await pending.promise.catch(() => {});
     }
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
+    this.#walFd = undefined;
     const worker = this.#checkpointer;
     this.#checkpointer = undefined;
     if (worker) {
@@ -81,25 +84,28 @@ export class SqliteWalDurability {
     if (!batch) return;
     this.#waiting = undefined;
     this.#syncing = batch;
-    // The WAL file is opened for each sync: SQLite may remove and recreate it (when the last
-    // connection closes), and a kept descriptor would then sync a file nobody reads.
-    const syncFile = (path: string, then: (error: Error | null) => void) =>
-      open(path, 'r', (openError, fd) => {
-        if (openError) return then(openError);
-        fsync(fd, (syncError) => close(fd, () => then(syncError)));
-      });
     const finish = (error: Error | null) => {
       this.#syncing = undefined;
       if (error) batch.reject(error);
       else batch.resolve();
       if (this.#waiting) this.#runSync();
     };
-    syncFile(this.#walFile, (error) => {
-      if (error || this.#directorySynced) return finish(error);
-      // Once: the WAL file's directory entry, so a new WAL survives a power loss as well.
-      syncFile(this.#directory, (dirError) => {
-        this.#directorySynced = !dirError;
-        finish(dirError);
+    if (this.#walFd !== undefined) {
+      fsync(this.#walFd, finish);
+      return;
+    }
+    // The first time: open the WAL (kept open: SQLite removes it only when the last connection
+    // closes, and ours stays open until `close`), and sync its directory entry too, so a WAL
+    // created just now survives a power loss as well.
+    open(this.#walFile, 'r', (openError, fd) => {
+      if (openError) return finish(openError);
+      this.#walFd = fd;
+      fsync(fd, (syncError) => {
+        if (syncError) return finish(syncError);
+        open(this.#directory, 'r', (dirError, dirFd) => {
+          if (dirError) return finish(dirError);
+          fsync(dirFd, (dirSyncError) => close(dirFd, () => finish(dirSyncError)));
+        });
       });
     });
   }

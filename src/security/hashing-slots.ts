@@ -1,0 +1,30 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * At most one argon2 hash per core at a time; the rest wait here, in order.
+ *
+ * Hashes run on libuv's thread pool, which also does the server's file I/O — among it the fsync
+ * that makes every SQLite commit durable. Without a limit, 50 logins queue 50 hashes in the
+ * pool and a commit's fsync waits behind all of them (seen: logins stalled for seconds). More
+ * hashes at once than cores would not finish sooner either, and each holds 19 MiB.
+ */
+export class HashingSlots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(slots = availableParallelism()) {
+    this.#free = Math.max(1, slots);
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free -= 1;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free += 1;
+    }
+  }
+}
