@@ -45,6 +45,9 @@ export class GroupCommitSqliteDriver implements Driver {
   #endTransaction: (() => void) | undefined;
 
   readonly #durability: SqliteWalDurability | undefined;
+  /** The fsync of the last commit while it runs; the next batch waits for it and grows. */
+  #syncing: Promise<void> | undefined;
+  #flushAfterSync = false;
 
   constructor(db: BetterSqlite3.Database, durability?: SqliteWalDurability) {
     this.#db = db;
@@ -62,14 +65,14 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#transaction = new Promise((resolve) => {
       this.#endTransaction = resolve;
     });
-    this.flush();
+    this.flush({ force: true });
     (connection as GroupCommitConnection).inTransaction = true;
     this.#db.exec('begin immediate');
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     this.#finishTransaction(connection, 'commit');
-    await this.#durability?.sync();
+    if (this.#durability) await this.#sync(this.#durability);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -79,7 +82,7 @@ export class GroupCommitSqliteDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
-    this.flush();
+    this.flush({ force: true });
     await this.#durability?.close();
     this.#db.close();
   }
@@ -106,7 +109,7 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   /** Runs the waiting writes in one transaction, then settles each of them. */
-  flush(): void {
+  flush(options: { readonly force?: boolean } = {}): void {
     this.#flushScheduled = false;
     if (this.#transaction && this.#db.inTransaction) {
       // An explicit transaction holds the connection; its end schedules the batch again.
@@ -114,6 +117,18 @@ export class GroupCommitSqliteDriver implements Driver {
     }
     const batch = this.#batch;
     if (batch.length === 0) return;
+    if (this.#syncing && !options.force) {
+      // Committing now would only wait for that fsync and then need one of its own. Gathering
+      // the writes until it ends makes fewer, larger commits, and hot pages are written once.
+      if (!this.#flushAfterSync) {
+        this.#flushAfterSync = true;
+        this.#syncing.then(() => {
+          this.#flushAfterSync = false;
+          this.flush();
+        });
+      }
+      return;
+    }
     this.#batch = [];
     try {
       this.#db.exec('begin immediate');
@@ -136,12 +151,26 @@ export class GroupCommitSqliteDriver implements Driver {
       settle(batch);
       return;
     }
-    this.#durability.sync().then(
+    this.#sync(this.#durability).then(
       () => settle(batch),
       (error: unknown) => {
         for (const write of batch) write.reject(error);
       },
     );
+  }
+
+  #sync(durability: SqliteWalDurability): Promise<void> {
+    const sync = durability.sync();
+    const ended: Promise<void> = sync.then(
+      () => this.#syncEnded(ended),
+      () => this.#syncEnded(ended),
+    );
+    this.#syncing = ended;
+    return sync;
+  }
+
+  #syncEnded(sync: Promise<void>): void {
+    if (this.#syncing === sync) this.#syncing = undefined;
   }
 
   #finishTransaction(connection: DatabaseConnection, how: 'commit' | 'rollback'): void {

@@ -149,6 +149,33 @@ describe('SQLite group commit with the WAL fsynced off the event loop', () => {
     await db.destroy();
   });
 
+  it('gathers the writes made while an fsync runs into one commit after it', async () => {
+    const durability = new GatedDurability(file(), { syncEveryCommit: true });
+    let commits = 0;
+    const exec = raw.exec.bind(raw);
+    raw.exec = (source: string) => {
+      if (source === 'commit') commits += 1;
+      return exec(source);
+    };
+    const db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw, durability) });
+    const insert = (id: number) => db.insertInto('items').values({ id, name: `n${id}` }).execute();
+    const first = insert(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(commits).toBe(1);
+    // Three more writes in three later turns, while the first commit's fsync is held.
+    const later: Promise<unknown>[] = [];
+    for (const id of [2, 3, 4]) {
+      later.push(insert(id));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(commits).toBe(1);
+    durability.openGate();
+    await Promise.all([first, ...later]);
+    expect(commits).toBe(2);
+    expect(raw.prepare('select count(*) as n from items').get()).toEqual({ n: 4 });
+    await db.destroy();
+  });
+
   it('waits for the fsync before an explicit transaction counts as committed', async () => {
     const durability = new GatedDurability(file(), { syncEveryCommit: true });
     const db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw, durability) });
