@@ -158,7 +158,11 @@ describe('SQLite group commit with the WAL fsynced off the event loop', () => {
       return exec(source);
     };
     const db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw, durability) });
-    const insert = (id: number) => db.insertInto('items').values({ id, name: `n${id}` }).execute();
+    const insert = (id: number) =>
+      db
+        .insertInto('items')
+        .values({ id, name: `n${id}` })
+        .execute();
     const first = insert(1);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(commits).toBe(1);
