@@ -77,7 +77,7 @@ export class SignIn {
       throw invalidCredentials();
     }
 
-    const devices = await store.authenticators.listActiveByUser(user.id);
+    const devices = await store.authenticators.listActiveFactors(user.id);
     const { passwordOk, appendedCode, checks } = await this.checkPassword(user, input, devices);
     if (!passwordOk) {
       // Without a factor the failure cost one check; with one, two. Even them out, so a wrong
@@ -185,7 +185,7 @@ export class SignIn {
     const now = this.deps.clock.now();
     // Issued together: one commit for both.
     await Promise.all([
-      this.deps.store.users.update(user.id, { last_login_at: now }),
+      this.deps.store.users.recordLogin(user.id, now),
       this.deps.audit.record({
         type: 'login.succeeded',
         userId: user.id,

@@ -12,8 +12,11 @@ export type TotpDeviceRow = Pick<
   'id' | 'secret_sealed' | 'digits' | 'period_seconds' | 'last_step'
 >;
 
+export type ActiveFactorRow = Pick<AuthenticatorRow, 'id' | 'kind' | 'digits'>;
+
 export class AuthenticatorRepository {
   readonly #activeTotp: PreparedQuery<{ userId: string }, TotpDeviceRow>;
+  readonly #activeKinds: PreparedQuery<{ userId: string }, ActiveFactorRow>;
   readonly #acceptTotpStep: PreparedQuery<{ id: string; step: number; now: number }, unknown>;
 
   constructor(private readonly db: Kysely<Database>) {
@@ -25,6 +28,13 @@ export class AuthenticatorRepository {
         .where('user_id', '=', p.userId)
         .where('status', '=', 'active')
         .where('kind', '=', 'totp'),
+    );
+    this.#activeKinds = new PreparedQuery(db, (p) =>
+      db
+        .selectFrom('authenticators')
+        .select(['id', 'kind', 'digits'])
+        .where('user_id', '=', p.userId)
+        .where('status', '=', 'active'),
     );
     this.#acceptTotpStep = new PreparedQuery(db, (p) =>
       db
@@ -71,6 +81,11 @@ export class AuthenticatorRepository {
       .where('status', '=', 'active');
     if (kind) query = query.where('kind', '=', kind);
     return query.orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** What a login must know of a user's active factors: whether any, and a TOTP code's length. */
+  async listActiveFactors(userId: string): Promise<ActiveFactorRow[]> {
+    return this.#activeKinds.rows({ userId });
   }
 
   /** A user's active TOTP devices, in no particular order: a code is checked against each. */

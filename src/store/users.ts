@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, type SqlBool, sql, type Updateable } from 'kysely';
+import { PreparedQuery } from './prepared.js';
 import type { Database, UsersTable } from './schema.js';
 
 export type UserRow = Selectable<UsersTable>;
@@ -13,7 +14,21 @@ export interface ListUsersOptions {
 }
 
 export class UserRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #byLogin: PreparedQuery<{ key: string }, UserRow>;
+  readonly #recordLogin: PreparedQuery<{ id: string; now: number }, unknown>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    // Every login starts and ends with these two (prepared.ts).
+    this.#byLogin = new PreparedQuery(db, (p) =>
+      db
+        .selectFrom('users')
+        .selectAll()
+        .where((eb) => eb.or([eb('username', '=', p.key), eb('email', '=', p.key)])),
+    );
+    this.#recordLogin = new PreparedQuery(db, (p) =>
+      db.updateTable('users').set({ last_login_at: p.now }).where('id', '=', p.id),
+    );
+  }
 
   async insert(user: NewUserRow): Promise<void> {
     await this.db.insertInto('users').values(user).execute();
@@ -41,12 +56,11 @@ export class UserRepository {
 
   /** What people type in "Username or email": either one finds the account. */
   async findByLogin(login: string): Promise<UserRow | undefined> {
-    const key = login.trim().toLowerCase();
-    return this.db
-      .selectFrom('users')
-      .selectAll()
-      .where((eb) => eb.or([eb('username', '=', key), eb('email', '=', key)]))
-      .executeTakeFirst();
+    return this.#byLogin.first({ key: login.trim().toLowerCase() });
+  }
+
+  async recordLogin(id: string, now: number): Promise<void> {
+    await this.#recordLogin.execute({ id, now });
   }
 
   async list(options: ListUsersOptions = {}): Promise<UserRow[]> {
