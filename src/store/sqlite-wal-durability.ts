@@ -53,7 +53,7 @@ export class SqliteWalDurability {
     // Short-lived processes (the CLI, most tests) never need a checkpointer: the last
     // connection to close checkpoints anyway.
     this.#commits += 1;
-    if (this.#commits === CHECKPOINTER_AFTER_COMMITS) this.#startCheckpointer();
+    if (this.#commits >= CHECKPOINTER_AFTER_COMMITS && !this.#checkpointer) this.#startCheckpointer();
     if (!this.#syncEveryCommit) return Promise.resolve();
     this.#waiting ??= deferred();
     const { promise } = this.#waiting;
@@ -114,16 +114,20 @@ export class SqliteWalDurability {
     if (this.#checkpointer || this.#closed) return;
     const worker = new Worker(CHECKPOINTER_SOURCE, {
       eval: true,
+      // It runs one pragma: a small heap keeps the server's resident memory down.
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
       workerData: {
         file: this.databaseFile,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         intervalMs: CHECKPOINT_INTERVAL_MS,
       },
     });
-    // A checkpoint that fails is retried at the next interval; the WAL just grows meanwhile.
-    worker.on('error', () => {
+    // A checkpoint that fails is retried at the next interval; a checkpointer that died is
+    // replaced at the next commit. The WAL just grows meanwhile.
+    worker.on('exit', () => {
       if (this.#checkpointer === worker) this.#checkpointer = undefined;
     });
+    worker.on('error', () => {});
     worker.unref();
     this.#checkpointer = worker;
   }
@@ -144,6 +148,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('synchronous = FULL');
+db.pragma('cache_size = -512');
 const timer = setInterval(() => {
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
 }, workerData.intervalMs);
