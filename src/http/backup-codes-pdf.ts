@@ -1,4 +1,7 @@
-import PDFDocument from 'pdfkit';
+import { createRequire } from 'node:module';
+import type PDFKit from 'pdfkit';
+
+let PDFDocument: typeof PDFKit | undefined;
 
 export interface BackupCodesSheet {
   /** The service name (TWOFOLD_ISSUER). */
@@ -16,6 +19,8 @@ export interface BackupCodesSheet {
  * for a screen reader.
  */
 export function renderBackupCodesPdf(sheet: BackupCodesSheet): Promise<Buffer> {
+  // pdfkit (with fontkit and its tables, ~100 ms) loads with the first download, not at start.
+  PDFDocument ??= createRequire(import.meta.url)('pdfkit') as typeof PDFKit;
   const doc = new PDFDocument({
     size: 'A4',
     margin: 56,
