@@ -68,6 +68,12 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
     listenTextResolver: (address) =>
       `Twofold listening on ${address} (public URL ${config.publicUrl}, ${context.database.engine} at ${context.database.location})`,
   });
+  // Route schemas compile on first use; the rest shortly after start-up, between requests.
+  setTimeout(() => {
+    app
+      .compilePendingSchemas()
+      .catch((error: unknown) => logger.error({ err: error }, 'a route schema does not compile'));
+  }, 2_000).unref();
   const adminSetupUrl = await context.core.onboarding.createAdminSetupLink();
   if (adminSetupUrl) {
     logger.warn(

@@ -6,6 +6,7 @@ import type { Core } from '../core/index.js';
 import { apiRoutes } from './api/index.js';
 import { sendJsonError, toPublicError, wantsHtml } from './error-handler.js';
 import { healthRoutes } from './health.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { pageRoutes, sendHtmlError } from './pages/index.js';
 import { webauthnRoutes } from './webauthn/index.js';
 
@@ -17,10 +18,20 @@ export interface AppOptions {
   readonly bodyLimit?: number;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Compiles the route schemas no request has needed yet (see lazy-schema-compilers.ts). */
+    compilePendingSchemas(): Promise<void>;
+  }
+}
+
 /** Builds the whole HTTP application on a Core. Nothing listens until the caller says so. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { core } = options;
+  const { buildValidator, buildSerializer, compileRest } = lazySchemaCompilers();
   const app = Fastify({
+    // Fastify types these for its own ajv and fast-json-stringify builders, which ours wrap.
+    schemaController: { compilersFactory: { buildValidator, buildSerializer } as never },
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One line per request would dominate the logs and the hot path; errors are logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -28,6 +39,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
   });
+
+  app.decorate('compilePendingSchemas', compileRest);
 
   await app.register(helmet, {
     // Strict CSP: our own scripts and styles only, no inline code; forms post only to us.
