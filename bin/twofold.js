@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The package's command. It runs the compiled CLI (built by `npm install` through `prepare`).
+// The package's command. It runs the compiled CLI, bundled into one file (dist/twofold.js, by
+// `npm install` through `prepare`: tsc, then scripts/bundle.mjs).
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 // wait longer and hold more memory (bench/login.ts). Set before anything touches the pool.
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()) + 1);
 
-const compiled = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const compiled = fileURLToPath(new URL('../dist/twofold.js', import.meta.url));
 if (!existsSync(compiled)) {
   process.stderr.write('twofold: not built yet; run `npm install` (or `npm run build`) first\n');
   process.exit(2);
