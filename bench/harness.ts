@@ -152,7 +152,16 @@ export function twofoldEnv(dataDir: string, port: number, databaseUrl?: string):
   };
 }
 
-/** `node bin/twofold.js serve`: what `npm start` runs, from the compiled build. */
+/** The node flags of `npm start` (package.json), so the bench runs the server as users do. */
+const START_FLAGS: readonly string[] = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  }
+).scripts.start
+  .split(' ')
+  .filter((word) => word.startsWith('--'));
+
+/** `node bin/twofold.js serve` with `npm start`'s flags, from the compiled build. */
 export function startTwofold(
   name: string,
   dataDir: string,
@@ -161,7 +170,7 @@ export function startTwofold(
   const port = freePort();
   return startServer({
     name,
-    args: [...(options.nodeArgs ?? []), 'bin/twofold.js', 'serve'],
+    args: [...START_FLAGS, ...(options.nodeArgs ?? []), 'bin/twofold.js', 'serve'],
     env: twofoldEnv(dataDir, port, options.databaseUrl),
     port,
   });

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The package's command. It runs the compiled CLI, bundled into one file (dist/twofold.js, by
 // `npm install` through `prepare`: tsc, then scripts/bundle.mjs).
 import { existsSync } from 'node:fs';
