@@ -27,6 +27,8 @@ export class SqliteWalDurability {
   readonly #walFile: string;
   readonly #directory: string;
   #walFd: number | undefined;
+  #lastStart = Number.NEGATIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
   #waiting: Deferred | undefined;
   /** The fsync under way, if any. */
   #syncing: Deferred | undefined;
@@ -57,7 +59,7 @@ export class SqliteWalDurability {
     if (!this.#syncEveryCommit) return Promise.resolve();
     this.#waiting ??= deferred();
     const { promise } = this.#waiting;
-    if (!this.#syncing) this.#runSync();
+    this.#startWhenDue();
     return promise;
   }
 
@@ -79,16 +81,36 @@ export class SqliteWalDurability {
     }
   }
 
+  /**
+   * Starts the next fsync, but not sooner than `MIN_SYNC_INTERVAL_MS` after the last one began.
+   * An fsync costs ~0.3–0.4 ms of CPU here whatever it carries; under load, back-to-back fsyncs
+   * would spend a fifth of a core on them, while a short wait lets each carry more commits.
+   * An fsync after a quiet spell starts at once.
+   */
+  #startWhenDue(): void {
+    if (this.#syncing || this.#timer || !this.#waiting) return;
+    const wait = this.#lastStart + MIN_SYNC_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      this.#runSync();
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#startWhenDue();
+    }, wait);
+  }
+
   #runSync(): void {
     const batch = this.#waiting;
     if (!batch) return;
     this.#waiting = undefined;
     this.#syncing = batch;
+    this.#lastStart = performance.now();
     const finish = (error: Error | null) => {
       this.#syncing = undefined;
       if (error) batch.reject(error);
       else batch.resolve();
-      if (this.#waiting) this.#runSync();
+      this.#startWhenDue();
     };
     if (this.#walFd !== undefined) {
       fsync(this.#walFd, finish);
@@ -132,6 +154,9 @@ export class SqliteWalDurability {
     this.#checkpointer = worker;
   }
 }
+
+/** See `#startWhenDue`. */
+const MIN_SYNC_INTERVAL_MS = 2;
 
 /** Commits after which a process starts checkpointing in the background. */
 const CHECKPOINTER_AFTER_COMMITS = 64;
