@@ -23,18 +23,23 @@ type SerializerBuilder = (externalSchemas: unknown, options: unknown) => (route:
  */
 export function lazySchemaCompilers() {
   const pending = new Set<() => unknown>();
+  /** `make`, run once when first asked for; listed in `pending` until then. */
+  const later = <T>(make: () => T): (() => T) => {
+    let made: { value: T } | undefined;
+    const get = () => {
+      if (!made) {
+        made = { value: make() };
+        pending.delete(get);
+      }
+      return made.value;
+    };
+    pending.add(get);
+    return get;
+  };
   const buildValidator: ValidatorBuilder = (externalSchemas, options) => {
     const compile = ajvCompilerFactory()(externalSchemas, options);
     return (route) => {
-      let compiled: Validator | undefined;
-      const real = () => {
-        if (!compiled) {
-          compiled = compile(route);
-          pending.delete(real);
-        }
-        return compiled;
-      };
-      pending.add(real);
+      const real = later(() => compile(route));
       const validator: Validator = (data, context) => {
         const result = real()(data, context);
         // Fastify reads the errors from the function it called.
@@ -50,15 +55,7 @@ export function lazySchemaCompilers() {
   const buildSerializer: SerializerBuilder = (externalSchemas, options) => {
     const compile = serializerCompilerFactory()(externalSchemas, options);
     return (route) => {
-      let compiled: Serializer | undefined;
-      const real = () => {
-        if (!compiled) {
-          compiled = compile(route);
-          pending.delete(real);
-        }
-        return compiled;
-      };
-      pending.add(real);
+      const real = later(() => compile(route));
       return (data) => real()(data);
     };
   };
