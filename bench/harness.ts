@@ -288,6 +288,23 @@ export interface LoadResult {
   readonly seconds: number;
 }
 
+/** A load run of our own making (not autocannon) as a LoadResult: rate and latency percentiles. */
+export function loadResult(
+  counts: { readonly ok: number; readonly non2xx: number; readonly errors: number },
+  latencies: number[],
+  seconds: number,
+): LoadResult {
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: counts.ok / seconds,
+    ...counts,
+    timeouts: 0,
+    p50Millis: latencies[latencies.length >> 1] ?? 0,
+    p99Millis: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    seconds,
+  };
+}
+
 export interface LoadOptions {
   readonly url: string;
   readonly method?: 'GET' | 'POST';
@@ -441,18 +458,7 @@ export async function loadFromAddresses(options: {
     }
   };
   await Promise.all(Array.from({ length: connections }, (_, i) => worker(i)));
-  const seconds = options.seconds;
-  latencies.sort((a, b) => a - b);
-  return {
-    perSecond: ok / seconds,
-    ok,
-    non2xx,
-    errors,
-    timeouts: 0,
-    p50Millis: latencies[latencies.length >> 1] ?? 0,
-    p99Millis: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
-    seconds,
-  };
+  return loadResult({ ok, non2xx, errors }, latencies, options.seconds);
 }
 
 /**

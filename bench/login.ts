@@ -15,6 +15,7 @@ import {
   type LoadResult,
   load,
   loadFromAddresses,
+  loadResult,
   round,
   sampleRss,
   startTwofold,
@@ -73,17 +74,7 @@ async function argon2Ceiling(hash: string, seconds: number): Promise<LoadResult>
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    perSecond: ok / elapsed,
-    ok,
-    non2xx: failed,
-    errors: 0,
-    timeouts: 0,
-    p50Millis: latencies[latencies.length >> 1] ?? 0,
-    p99Millis: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
-    seconds: elapsed,
-  };
+  return loadResult({ ok, non2xx: failed, errors: 0 }, latencies, elapsed);
 }
 
 export async function run(): Promise<SuiteResult> {

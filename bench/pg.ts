@@ -10,7 +10,7 @@ import {
   CONNECTIONS,
   CodePlan,
   fmt,
-  type LoadResult,
+  loadResult,
   log,
   round,
   startTwofold,
@@ -47,17 +47,7 @@ async function rawCeiling(pool: pg.Pool, ids: readonly string[], seconds: number
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    perSecond: ok / elapsed,
-    ok,
-    non2xx: failed,
-    errors: 0,
-    timeouts: 0,
-    p50Millis: latencies[latencies.length >> 1] ?? 0,
-    p99Millis: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
-    seconds: elapsed,
-  } satisfies LoadResult;
+  return loadResult({ ok, non2xx: failed, errors: 0 }, latencies, elapsed);
 }
 
 export async function run(): Promise<SuiteResult> {
