@@ -68,12 +68,9 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
     listenTextResolver: (address) =>
       `Twofold listening on ${address} (public URL ${config.publicUrl}, ${context.database.engine} at ${context.database.location})`,
   });
-  // Route schemas compile on first use; the rest shortly after start-up, between requests.
-  setTimeout(() => {
-    app
-      .compilePendingSchemas()
-      .catch((error: unknown) => logger.error({ err: error }, 'a route schema does not compile'));
-  }, 2_000).unref();
+  // Route schemas compile on a route's first request, and only then: compiling all of them
+  // would hold ~7 MB for routes a deployment may never see (test/http/lazy-schemas.test.ts
+  // compiles them all, so none fails at run time).
   const adminSetupUrl = await context.core.onboarding.createAdminSetupLink();
   if (adminSetupUrl) {
     logger.warn(

@@ -20,7 +20,7 @@ export interface AppOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Compiles the route schemas no request has needed yet (see lazy-schema-compilers.ts). */
+    /** Compiles the route schemas no request has needed yet (see lazy-schema-compilers.ts): for tests. */
     compilePendingSchemas(): Promise<void>;
   }
 }
