@@ -65,6 +65,10 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   // FULL's fsync is done by `SqliteWalDurability` off the event loop; see there.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('wal_autocheckpoint = 0');
+  // 4 MB of page cache instead of better-sqlite3's 16: the hot path reads rows of random users,
+  // which a cache of any size a server can spare does not hold, and the OS keeps the file's pages
+  // anyway. Measured: the same verifications a second, 12 MB less resident (bench/findings.md).
+  sqlite.pragma('cache_size = -4000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const durability = new SqliteWalDurability(file, {
