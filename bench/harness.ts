@@ -152,14 +152,21 @@ export function twofoldEnv(dataDir: string, port: number, databaseUrl?: string):
   };
 }
 
-/** The node flags of `npm start` (package.json), so the bench runs the server as users do. */
-const START_FLAGS: readonly string[] = (
+/** `npm start` (package.json), so the bench runs the server as users do. */
+const START_WORDS: readonly string[] = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     scripts: { start: string };
   }
-).scripts.start
-  .split(' ')
-  .filter((word) => word.startsWith('--'));
+).scripts.start.split(' ');
+/** Its node flags. */
+const START_FLAGS = START_WORDS.filter((word) => word.startsWith('--'));
+/** Its environment variables (`NAME=value` before `node`). */
+const START_ENV: Record<string, string> = Object.fromEntries(
+  START_WORDS.slice(0, START_WORDS.indexOf('node'))
+    .map((word) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word))
+    .filter((match) => match !== null)
+    .map((match) => [match[1]!, match[2]!]),
+);
 
 /** `node bin/twofold.js serve` with `npm start`'s flags, from the compiled build. */
 export function startTwofold(
@@ -171,7 +178,7 @@ export function startTwofold(
   return startServer({
     name,
     args: [...START_FLAGS, ...(options.nodeArgs ?? []), 'bin/twofold.js', 'serve'],
-    env: twofoldEnv(dataDir, port, options.databaseUrl),
+    env: { ...START_ENV, ...twofoldEnv(dataDir, port, options.databaseUrl) },
     port,
   });
 }
