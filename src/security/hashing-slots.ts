@@ -12,7 +12,7 @@ export class HashingSlots {
   #free: number;
   readonly #waiting: (() => void)[] = [];
 
-  constructor(slots = availableParallelism()) {
+  constructor(slots = defaultHashingSlots()) {
     this.#free = Math.max(1, slots);
   }
 
@@ -27,4 +27,15 @@ export class HashingSlots {
       else this.#free += 1;
     }
   }
+}
+
+/**
+ * One per core, and always one pool thread fewer than libuv has (`UV_THREADPOOL_SIZE`, 4 when
+ * unset): on a machine with more cores than pool threads, hashes alone would fill the pool.
+ */
+export function defaultHashingSlots(
+  cores = availableParallelism(),
+  poolThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4,
+): number {
+  return Math.max(1, Math.min(cores, poolThreads - 1));
 }

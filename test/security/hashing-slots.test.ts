@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HashingSlots } from '../../src/security/hashing-slots.js';
+import { defaultHashingSlots, HashingSlots } from '../../src/security/hashing-slots.js';
 
 describe('HashingSlots', () => {
   it('runs at most as many jobs at once as it has slots, the rest in the order they came', async () => {
@@ -26,5 +26,14 @@ describe('HashingSlots', () => {
     const slots = new HashingSlots(1);
     await expect(slots.run(() => Promise.reject(new Error('broken hash')))).rejects.toThrow('broken hash');
     expect(await slots.run(async () => 'next')).toBe('next');
+  });
+
+  it('defaults to one slot per core, always leaving a pool thread free for file I/O', () => {
+    expect(defaultHashingSlots(2, 3)).toBe(2);
+    // More cores than libuv's default four threads: hashes must not take all of them.
+    expect(defaultHashingSlots(16, 4)).toBe(3);
+    expect(defaultHashingSlots(16, 17)).toBe(16);
+    expect(defaultHashingSlots(1, 2)).toBe(1);
+    expect(defaultHashingSlots(4, 1)).toBe(1);
   });
 });
