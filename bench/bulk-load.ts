@@ -57,7 +57,9 @@ export async function bulkLoadSqlite(dataDir: string, count: number, from = 0): 
   });
   for await (const rows of rowChunks(from, count, 50_000, passwordHash, Date.now())) insertAll(rows);
   db.pragma('journal_mode = WAL');
-  db.exec('analyze');
+  // No ANALYZE: the server never runs it, and with the statistics it leaves (better-sqlite3 is
+  // built with STAT4) SQLite re-prepares a statement whenever a bound value might change its
+  // plan: every hot statement, every call, ~10-15% of a verification's CPU (bench/findings.md).
   db.close();
   const seconds = (performance.now() - started) / 1000;
   return { users: count, seconds, usersPerSecond: count / seconds };
