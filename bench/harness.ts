@@ -478,3 +478,20 @@ export function cpuSeconds(pid: number): number {
   // Fields 14 and 15 of proc(5), counted from the state field (3): utime, stime in clock ticks.
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/**
+ * Waits until a server has finished the work a run left it: a load generator stops sending at
+ * the end of a run, but the server still answers what it had queued (better-auth: up to ~3 s
+ * of scrypt), which would otherwise run during the next case's measurement. Idle means under
+ * 5% of a core over 200 ms; gives up after 20 s.
+ */
+export async function settle(pid: number): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  let before = cpuSeconds(pid);
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = cpuSeconds(pid);
+    if (now - before < 0.01) return;
+    before = now;
+  }
+}

@@ -25,6 +25,7 @@ import {
   median,
   round,
   sampleRss,
+  settle,
   startServer,
   startTwofold,
   twofoldEnv,
@@ -106,6 +107,7 @@ export async function measureCases(
   for (const c of cases) {
     const warm = await c.measure(options.warmupSeconds ?? WARMUP_SECONDS);
     log(`warm-up ${c.name}: ${describeRun(warm)}`);
+    if (!c.inProcess) await settle(c.server.process.pid!);
   }
   const runs = new Map<Case, (LoadResult & { serverCpuMicros: number })[]>(cases.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
@@ -122,6 +124,7 @@ export async function measureCases(
         : cpuSeconds(pid) - (cpuBefore as number);
       const serverCpuMicros = result.ok > 0 ? (cpu * 1e6) / result.ok : Number.NaN;
       log(`round ${r + 1} ${c.name}: ${describeRun(result)}, ${Math.round(serverCpuMicros)} µs CPU/request`);
+      if (!c.inProcess) await settle(pid);
       runs.get(c)!.push({ ...result, serverCpuMicros });
     }
   }
