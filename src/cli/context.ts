@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { Core, holdsSealedData, systemClock, verifyMasterKey } from '../core/index.js';
+import { Core, holdsSealedData, type Mailer, systemClock, verifyMasterKey } from '../core/index.js';
 import { generateMasterKey, Keyring, parseMasterKeys } from '../security/index.js';
 import { migrateToLatest, type OpenedDatabase, openDatabase, Store } from '../store/index.js';
 import type { CliIo } from './io.js';
@@ -35,6 +35,11 @@ export const masterKeyPath = (config: Config): string => join(config.dataDir, 'm
 export interface ContextOptions {
   /** Where the server's own messages go (outbox mail, mail failures); the CLI stays quiet. */
   readonly log?: (level: 'info' | 'error', fields: Record<string, unknown>, message: string) => void;
+  /**
+   * The server's mode: writes count as done at their commit, and mail waits until they are on
+   * disk; its answers wait too (`buildApp`'s `durable`). See src/store/group-commit-sqlite.ts.
+   */
+  readonly acknowledgeWritesAtCommit?: boolean;
 }
 
 export async function openContext(config: Config, io: CliIo, options: ContextOptions = {}): Promise<Context> {
@@ -42,6 +47,7 @@ export async function openContext(config: Config, io: CliIo, options: ContextOpt
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     sqliteSynchronous: config.sqliteSynchronous,
+    acknowledgeWrites: options.acknowledgeWritesAtCommit ? 'committed' : 'durable',
   });
   try {
     try {
@@ -63,12 +69,15 @@ export async function openContext(config: Config, io: CliIo, options: ContextOpt
       keyring,
       clock: systemClock,
       settings: { publicUrl: config.publicUrl, issuer: config.issuer, setupLinkHours: config.setupLinkHours },
-      mailer: createMailTransport({
-        smtpUrl: config.smtpUrl,
-        from: config.mailFrom,
-        outboxDir: join(config.dataDir, 'outbox'),
-        log: (fields, message) => log('info', fields, message),
-      }),
+      mailer: afterDurable(
+        database,
+        createMailTransport({
+          smtpUrl: config.smtpUrl,
+          from: config.mailFrom,
+          outboxDir: join(config.dataDir, 'outbox'),
+          log: (fields, message) => log('info', fields, message),
+        }),
+      ),
       onMailError: (error) => log('error', { err: error }, 'an e-mail could not be sent'),
     });
     return { config, database, store, core, keySource: source, close: () => database.db.destroy() };
@@ -113,4 +122,14 @@ async function loadKeyring(
   const key = generateMasterKey();
   await writeMasterKeyFile(path, [key]);
   return { keyring: Keyring.fromKeys([key]), source: { kind: 'file', path } };
+}
+
+/** A link in an e-mail must not point at a row a power loss could still take back. */
+export function afterDurable(database: Pick<OpenedDatabase, 'durable'>, mailer: Mailer): Mailer {
+  return {
+    send: async (message) => {
+      await database.durable();
+      await mailer.send(message);
+    },
+  };
 }

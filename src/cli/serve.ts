@@ -43,8 +43,9 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
   const logger = pino({ level: config.logLevel, base: undefined });
   const context = await openContext(config, io, {
     log: (level, fields, message) => logger[level](fields, message),
+    acknowledgeWritesAtCommit: true,
   });
-  const app = await buildApp({ core: context.core, logger });
+  const app = await buildApp({ core: context.core, logger, durable: context.database.durable });
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'Twofold is stopping');

@@ -2,7 +2,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Core } from '../core/index.js';
+import { type Core, TwofoldError } from '../core/index.js';
 import { apiRoutes } from './api/index.js';
 import { sendJsonError, toPublicError, wantsHtml } from './error-handler.js';
 import { healthRoutes } from './health.js';
@@ -16,6 +16,11 @@ export interface AppOptions {
   readonly logger?: FastifyBaseLogger | false;
   /** Largest request body accepted, in bytes. */
   readonly bodyLimit?: number;
+  /**
+   * The store's durability barrier (`OpenedDatabase.durable`): every answer waits for it, so
+   * none is sent before the writes it reports — or read — are on disk.
+   */
+  readonly durable?: () => Promise<void> | undefined;
 }
 
 declare module 'fastify' {
@@ -41,6 +46,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.decorate('compilePendingSchemas', compileRest);
+
+  const durable = options.durable;
+  if (durable) {
+    app.addHook('onSend', (_request, _reply, payload, done) => {
+      const pending = durable();
+      if (!pending) return done(null, payload);
+      pending.then(
+        () => done(null, payload),
+        () => done(new TwofoldError('unavailable', 'The database could not save the change. Try again.')),
+      );
+    });
+  }
 
   await app.register(helmet, {
     // Strict CSP: our own scripts and styles only, no inline code; forms post only to us.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type PgModule from 'pg';
-import { groupCommitSqliteDialect } from './group-commit-sqlite.js';
+import { GroupCommitSqliteDriver, groupCommitSqliteDialect } from './group-commit-sqlite.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { SqliteWalDurability } from './sqlite-wal-durability.js';
@@ -19,6 +19,11 @@ export interface OpenDatabaseOptions {
   readonly sqliteSynchronous?: 'FULL' | 'NORMAL';
   /** PostgreSQL pool size per process. */
   readonly poolSize?: number;
+  /**
+   * SQLite: when a write counts as done. `durable` (default): once fsynced. `committed`: at its
+   * COMMIT, for the server, which waits on `durable()` before anything leaves the process.
+   */
+  readonly acknowledgeWrites?: 'durable' | 'committed';
 }
 
 export interface OpenedDatabase {
@@ -26,6 +31,11 @@ export interface OpenedDatabase {
   readonly engine: Engine;
   /** Where the data lives, without credentials: for the start-up line. */
   readonly location: string;
+  /**
+   * Resolves once every write made so far is on disk; `undefined` when it already is. Always
+   * `undefined` on PostgreSQL, whose commits are durable when they return.
+   */
+  durable(): Promise<void> | undefined;
 }
 
 // int8 (bigint) comes back as a string by default; our bigints are millisecond times and
@@ -55,7 +65,12 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     // the statement in flight fails and is answered 503; the process must not crash.
     pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', location: `postgres://${url.host}${url.pathname}` };
+    return {
+      db,
+      engine: 'postgres',
+      location: `postgres://${url.host}${url.pathname}`,
+      durable: () => undefined,
+    };
   }
 
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -74,8 +89,9 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   const durability = new SqliteWalDurability(file, {
     syncEveryCommit: (options.sqliteSynchronous ?? 'FULL') === 'FULL',
   });
-  const db = new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite, durability) });
-  return { db, engine: 'sqlite', location: file };
+  const driver = new GroupCommitSqliteDriver(sqlite, durability, { acknowledge: options.acknowledgeWrites });
+  const db = new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite, durability, driver) });
+  return { db, engine: 'sqlite', location: file, durable: () => driver.durable() };
 }
 
 /** Applies every pending migration; returns the names applied now. Safe to run on every start. */

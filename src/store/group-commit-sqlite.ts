@@ -34,6 +34,13 @@ interface PendingWrite {
  *
  * With a `SqliteWalDurability`, the COMMIT itself does not fsync; a write (or an explicit
  * transaction) is reported done only once the durability's fsync of the WAL has finished.
+ *
+ * Or, with `acknowledge: 'committed'` (the server), a write is reported done at its COMMIT and
+ * `durable()` is the promise of the fsync that covers every commit so far. The server holds
+ * every answer and every e-mail until then, so nothing leaves the process before the state it
+ * depends on is on disk — a request's three or four writes wait for one fsync, not one each.
+ * The WAL is a log: its fsync makes all earlier commits durable, so what a request read from
+ * another's commit is durable too by the time it answers.
  */
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
@@ -45,13 +52,29 @@ export class GroupCommitSqliteDriver implements Driver {
   #endTransaction: (() => void) | undefined;
 
   readonly #durability: SqliteWalDurability | undefined;
+  readonly #acknowledgeAtCommit: boolean;
   /** The fsync of the last commit while it runs; the next batch waits for it and grows. */
   #syncing: Promise<void> | undefined;
   #flushAfterSync = false;
+  /** The fsync that covers the last commit, until it has finished. */
+  #unsynced: Promise<void> | undefined;
 
-  constructor(db: BetterSqlite3.Database, durability?: SqliteWalDurability) {
+  constructor(
+    db: BetterSqlite3.Database,
+    durability?: SqliteWalDurability,
+    options: GroupCommitOptions = {},
+  ) {
     this.#db = db;
     this.#durability = durability;
+    this.#acknowledgeAtCommit = options.acknowledge === 'committed';
+  }
+
+  /**
+   * Resolves when every commit made so far is on disk; `undefined` when they already are (the
+   * common case for a request that wrote nothing, without a promise to wait on).
+   */
+  durable(): Promise<void> | undefined {
+    return this.#unsynced;
   }
 
   async init(): Promise<void> {}
@@ -72,7 +95,9 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     this.#finishTransaction(connection, 'commit');
-    if (this.#durability) await this.#sync(this.#durability);
+    if (!this.#durability) return;
+    const sync = this.#sync(this.#durability);
+    if (!this.#acknowledgeAtCommit) await sync;
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -117,7 +142,7 @@ export class GroupCommitSqliteDriver implements Driver {
     }
     const batch = this.#batch;
     if (batch.length === 0) return;
-    if (this.#syncing && !options.force) {
+    if (this.#syncing && !options.force && !this.#acknowledgeAtCommit) {
       // Committing now would only wait for that fsync and then need one of its own. Gathering
       // the writes until it ends makes fewer, larger commits, and hot pages are written once.
       if (!this.#flushAfterSync) {
@@ -151,7 +176,12 @@ export class GroupCommitSqliteDriver implements Driver {
       settle(batch);
       return;
     }
-    this.#sync(this.#durability).then(
+    const sync = this.#sync(this.#durability);
+    if (this.#acknowledgeAtCommit) {
+      settle(batch);
+      return;
+    }
+    sync.then(
       () => settle(batch),
       (error: unknown) => {
         for (const write of batch) write.reject(error);
@@ -166,6 +196,13 @@ export class GroupCommitSqliteDriver implements Driver {
       () => this.#syncEnded(ended),
     );
     this.#syncing = ended;
+    // Each sync covers every commit before it, so only the latest one need be waited for. The
+    // answers waiting on an fsync that fails fail with it, as the writes of a batch do.
+    this.#unsynced = sync;
+    const clear = () => {
+      if (this.#unsynced === sync) this.#unsynced = undefined;
+    };
+    sync.then(clear, clear);
     return sync;
   }
 
@@ -231,13 +268,22 @@ function run(statement: BetterSqlite3.Statement, parameters: readonly unknown[])
   return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
 }
 
+export interface GroupCommitOptions {
+  /**
+   * When a write's promise resolves: once its commit is fsynced (`durable`, the default), or at
+   * its COMMIT (`committed`), for a caller that waits on `durable()` before anything leaves.
+   */
+  readonly acknowledge?: 'durable' | 'committed';
+}
+
 /** Kysely's SQLite dialect with the group-commit driver. */
 export function groupCommitSqliteDialect(
   db: BetterSqlite3.Database,
   durability?: SqliteWalDurability,
+  driver = new GroupCommitSqliteDriver(db, durability),
 ): Dialect {
   return {
-    createDriver: () => new GroupCommitSqliteDriver(db, durability),
+    createDriver: () => driver,
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (kysely: Kysely<unknown>) => new SqliteIntrospector(kysely),

@@ -14,14 +14,15 @@ import { Worker } from 'node:worker_threads';
  * Instead the connection runs with `synchronous=NORMAL` (COMMIT writes the WAL, no fsync) and
  * `wal_autocheckpoint=0`, and this class
  * - fsyncs the WAL file on libuv's thread pool after each commit (bin/twofold.js keeps a thread
- *   free of argon2 for it); the driver resolves a write
- *   only after that fsync, so what a caller is told is done is on disk, exactly as with FULL;
- *   commits made while an fsync runs share the next one;
+ *   free of argon2 for it); nothing is reported done before that fsync — by the driver for each
+ *   write, or, in the server, by holding every answer and e-mail until the fsync that covers
+ *   everything committed before it (src/store/group-commit-sqlite.ts) — so what anyone is told
+ *   is on disk, exactly as with FULL; commits made while an fsync runs share the next one;
  * - runs PASSIVE checkpoints from a worker thread with a connection of its own, which never
  *   blocks the writer.
  *
- * One difference from FULL remains: another request may read a committed row a few
- * milliseconds before its fsync finishes. The writer itself is never answered before it.
+ * One difference from FULL remains: the process may act on a committed row a few milliseconds
+ * before its fsync finishes. Whatever it then says waits for that fsync.
  */
 export class SqliteWalDurability {
   readonly #walFile: string;

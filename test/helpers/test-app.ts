@@ -35,7 +35,8 @@ export interface TestApp {
 export async function createTestApp(
   options: { publicUrl?: string; issuer?: string; mailer?: Mailer } = {},
 ): Promise<TestApp> {
-  const database = await openTempSqlite();
+  // As `twofold serve` runs: writes count at commit, answers wait for the fsync.
+  const database = await openTempSqlite({ acknowledgeWrites: 'committed' });
   const clock = new ManualClock(TEST_EPOCH);
   const core = new Core({
     store: database.store,
@@ -48,7 +49,7 @@ export async function createTestApp(
     },
     ...(options.mailer ? { mailer: options.mailer } : {}),
   });
-  const app = await buildApp({ core, logger: false });
+  const app = await buildApp({ core, logger: false, durable: database.durable });
   await app.ready();
 
   const codeFor = (secret: string, offsetSteps = 0) =>

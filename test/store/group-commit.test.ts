@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { groupCommitSqliteDialect } from '../../src/store/group-commit-sqlite.js';
+import { GroupCommitSqliteDriver, groupCommitSqliteDialect } from '../../src/store/group-commit-sqlite.js';
 import { SqliteWalDurability } from '../../src/store/sqlite-wal-durability.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -217,5 +217,61 @@ describe('SQLite group commit with the WAL fsynced off the event loop', () => {
     await db.destroy();
     // The server's connection closed last: SQLite checkpointed and removed the WAL.
     expect(() => statSync(`${file()}-wal`)).toThrow();
+  });
+
+  describe("acknowledged at commit (the server's mode)", () => {
+    const open = () => {
+      const durability = new GatedDurability(file(), { syncEveryCommit: true });
+      const driver = new GroupCommitSqliteDriver(raw, durability, { acknowledge: 'committed' });
+      const db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw, durability, driver) });
+      return { durability, driver, db };
+    };
+
+    it('reports a write at its commit, and durable() only once the fsync after it has run', async () => {
+      const { durability, driver, db } = open();
+      expect(driver.durable()).toBeUndefined();
+      await db.insertInto('items').values({ id: 1, name: 'a' }).execute();
+      expect(durability.syncs).toBe(1);
+      const barrier = driver.durable();
+      expect(barrier).toBeInstanceOf(Promise);
+      let synced = false;
+      void barrier?.then(() => {
+        synced = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(synced).toBe(false);
+      durability.openGate();
+      await barrier;
+      expect(synced).toBe(true);
+      expect(driver.durable()).toBeUndefined();
+      await db.destroy();
+    });
+
+    it("makes a request's sequential writes wait for one fsync at the end, not one each", async () => {
+      const { durability, driver, db } = open();
+      // Three dependent writes, as a verification makes: each starts after the last resolved.
+      for (const id of [1, 2, 3]) {
+        await db
+          .insertInto('items')
+          .values({ id, name: `n${id}` })
+          .execute();
+      }
+      expect(raw.prepare('select count(*) as n from items').get()).toEqual({ n: 3 });
+      const barrier = driver.durable();
+      durability.openGate();
+      await barrier;
+      expect(driver.durable()).toBeUndefined();
+      await db.destroy();
+    });
+
+    it('counts an explicit transaction at its commit and covers it by durable()', async () => {
+      const { durability, driver, db } = open();
+      await db.transaction().execute((trx) => trx.insertInto('items').values({ id: 1, name: 'a' }).execute());
+      const barrier = driver.durable();
+      expect(barrier).toBeInstanceOf(Promise);
+      durability.openGate();
+      await barrier;
+      await db.destroy();
+    });
   });
 });
