@@ -35,12 +35,12 @@ interface PendingWrite {
  * With a `SqliteWalDurability`, the COMMIT itself does not fsync; a write (or an explicit
  * transaction) is reported done only once the durability's fsync of the WAL has finished.
  *
- * Or, with `acknowledge: 'committed'` (the server), a write is reported done at its COMMIT and
- * `durable()` is the promise of the fsync that covers every commit so far. The server holds
- * every answer and every e-mail until then, so nothing leaves the process before the state it
- * depends on is on disk — a request's three or four writes wait for one fsync, not one each.
- * The WAL is a log: its fsync makes all earlier commits durable, so what a request read from
- * another's commit is durable too by the time it answers.
+ * Or, with `acknowledge: 'committed'` (the server), a write is reported done at its COMMIT, and
+ * the fsync waits until someone needs it: `durable()` starts one when commits are unsynced and
+ * returns its promise. The server holds every answer and every e-mail on it, so nothing leaves
+ * the process before the state it depends on is on disk — and a request's three or four rounds
+ * of writes cost one fsync, not one each. The WAL is a log: its fsync makes all earlier commits
+ * durable, so what a request read from another's commit is durable too when it answers.
  */
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
@@ -56,8 +56,10 @@ export class GroupCommitSqliteDriver implements Driver {
   /** The fsync of the last commit while it runs; the next batch waits for it and grows. */
   #syncing: Promise<void> | undefined;
   #flushAfterSync = false;
-  /** The fsync that covers the last commit, until it has finished. */
+  /** The last fsync started, until it has finished. */
   #unsynced: Promise<void> | undefined;
+  /** Commits made since the last fsync started (acknowledged at commit only). */
+  #dirty = false;
 
   constructor(
     db: BetterSqlite3.Database,
@@ -74,6 +76,10 @@ export class GroupCommitSqliteDriver implements Driver {
    * common case for a request that wrote nothing, without a promise to wait on).
    */
   durable(): Promise<void> | undefined {
+    if (this.#dirty && this.#durability) {
+      this.#dirty = false;
+      this.#sync(this.#durability);
+    }
     return this.#unsynced;
   }
 
@@ -96,8 +102,8 @@ export class GroupCommitSqliteDriver implements Driver {
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     this.#finishTransaction(connection, 'commit');
     if (!this.#durability) return;
-    const sync = this.#sync(this.#durability);
-    if (!this.#acknowledgeAtCommit) await sync;
+    if (this.#acknowledgeAtCommit) this.#dirty = true;
+    else await this.#sync(this.#durability);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -176,12 +182,12 @@ export class GroupCommitSqliteDriver implements Driver {
       settle(batch);
       return;
     }
-    const sync = this.#sync(this.#durability);
     if (this.#acknowledgeAtCommit) {
+      this.#dirty = true;
       settle(batch);
       return;
     }
-    sync.then(
+    this.#sync(this.#durability).then(
       () => settle(batch),
       (error: unknown) => {
         for (const write of batch) write.reject(error);
