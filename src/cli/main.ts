@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { defaultHashingSlots, limitConcurrentHashes } from '../security/index.js';
 import { registerCodeCommand } from './code.js';
 import { processIo } from './io.js';
 import { registerKeysCommands } from './keys.js';
@@ -8,6 +10,9 @@ import { registerTransferCommands } from './transfer.js';
 import { registerUserCommands } from './user.js';
 
 const io = processIo();
+// bin/twofold.js sized libuv's pool before it started; the hash limit leaves one thread of it
+// for file I/O (src/security/hashing-slots.ts).
+limitConcurrentHashes(defaultHashingSlots(availableParallelism(), Number(io.env.UV_THREADPOOL_SIZE) || 4));
 const program = createProgram(io);
 registerServeCommand(program, io);
 registerUserCommands(program, io);

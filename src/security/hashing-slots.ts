@@ -30,12 +30,10 @@ export class HashingSlots {
 }
 
 /**
- * One per core, and always one pool thread fewer than libuv has (`UV_THREADPOOL_SIZE`, 4 when
- * unset): on a machine with more cores than pool threads, hashes alone would fill the pool.
+ * One per core, and always one pool thread fewer than libuv has: on a machine with more cores
+ * than pool threads, hashes alone would fill the pool. The pool has 4 threads unless
+ * `UV_THREADPOOL_SIZE` said otherwise before it started (bin/twofold.js; the CLI passes it).
  */
-export function defaultHashingSlots(
-  cores = availableParallelism(),
-  poolThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4,
-): number {
+export function defaultHashingSlots(cores = availableParallelism(), poolThreads = 4): number {
   return Math.max(1, Math.min(cores, poolThreads - 1));
 }

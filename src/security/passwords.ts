@@ -22,7 +22,15 @@ export const PASSWORD_HASH_PARAMETERS = Object.freeze({
   outputLen: 32,
 } satisfies Options);
 
-const slots = new HashingSlots();
+let slots = new HashingSlots();
+
+/**
+ * Sets how many hashes may run at once (see hashing-slots.ts): for the process that knows the
+ * size of libuv's thread pool. Hashes already waiting finish under the old limit.
+ */
+export function limitConcurrentHashes(count: number): void {
+  slots = new HashingSlots(count);
+}
 
 function checkPassword(password: string): void {
   if (typeof password !== 'string') throw new TypeError('A password must be a string');
