@@ -114,6 +114,8 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.flush({ force: true });
+    // Commits no answer asked to sync yet (acknowledged at commit): synced before closing.
+    this.durable();
     await this.#durability?.close();
     this.#db.close();
   }
