@@ -68,10 +68,7 @@ export {
   type UserSummary,
 } from './users.js';
 export { normalizeName, PASSWORD_MIN_LENGTH } from './validation.js';
-export {
-  WEBAUTHN_CHALLENGE_LIFETIME_MS,
-  Webauthn,
-  type WebauthnProof,
-  type WebauthnRegistration,
-} from './webauthn.js';
+export { Webauthn, type WebauthnProof } from './webauthn.js';
+export { WEBAUTHN_CHALLENGE_LIFETIME_MS } from './webauthn-challenges.js';
+export type { WebauthnRegistration } from './webauthn-registration.js';
 export { relyingPartyOf, type WebauthnFailureReason } from './webauthn-support.js';

@@ -1,3 +1,6 @@
+import type * as SimpleWebAuthn from '@simplewebauthn/server';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+
 /** Why a WebAuthn response was refused: for the audit log and the message a person sees. */
 export type WebauthnFailureReason =
   | 'challenge'
@@ -93,3 +96,27 @@ export function defaultKeyName(
     if (!taken.has(`${base} ${n}`)) return `${base} ${n}`;
   }
 }
+
+/** Where a ceremony's request came from, for the audit log. */
+export interface ClientContext {
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+let loading: Promise<typeof SimpleWebAuthn> | undefined;
+/**
+ * SimpleWebAuthn and its ASN.1 stack (~26 MB, ~150 modules) load on the first ceremony, not at
+ * start: most requests never need them (measured start-up and idle memory, bench/footprint).
+ */
+export const simpleWebAuthn = (): Promise<typeof SimpleWebAuthn> => {
+  loading ??= import('@simplewebauthn/server');
+  return loading;
+};
+
+/** The transports stored with a key (comma-separated) as the browser API wants them. */
+export function splitTransports(stored: string | null): AuthenticatorTransportFuture[] {
+  if (!stored) return [];
+  return stored.split(',').filter(Boolean) as AuthenticatorTransportFuture[];
+}
+
+type AuthenticatorTransportFuture = NonNullable<RegistrationResponseJSON['response']['transports']>[number];

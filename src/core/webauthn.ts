@@ -5,49 +5,29 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { randomId } from '../security/index.js';
-import type { AuthenticatorRow, Store, UserRow, WebauthnChallengeRow } from '../store/index.js';
+import type { Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
-import { requireRecentAuthentication } from './recent-authentication.js';
 import type { ActiveSession, IssuedSession, SessionKind, Sessions } from './sessions.js';
 import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
-import { type AuthenticatorSummary, summarizeAuthenticator } from './users.js';
-import { normalizeName } from './validation.js';
-import { assertionRefused, challengeRefused, registrationRefused } from './webauthn-refusals.js';
+import { WEBAUTHN_CHALLENGE_LIFETIME_MS, WebauthnChallenges } from './webauthn-challenges.js';
+import { assertionRefused, challengeRefused } from './webauthn-refusals.js';
+import { type WebauthnRegistration, WebauthnRegistrations } from './webauthn-registration.js';
 import {
+  type ClientContext,
   classifyWebauthnFailure,
-  defaultKeyName,
-  readClientChallenge,
   relyingPartyOf,
+  simpleWebAuthn,
+  splitTransports,
   type WebauthnFailureReason,
 } from './webauthn-support.js';
-
-let loading: Promise<typeof SimpleWebAuthn> | undefined;
-/**
- * SimpleWebAuthn and its ASN.1 stack (~26 MB, ~150 modules) load on the first ceremony, not at
- * start: most requests never need them (measured start-up and idle memory, bench/footprint).
- */
-const simpleWebAuthn = (): Promise<typeof SimpleWebAuthn> => {
-  loading ??= import('@simplewebauthn/server');
-  return loading;
-};
-
-/** A challenge must be answered within this time (issue 6), then it is gone. */
-export const WEBAUTHN_CHALLENGE_LIFETIME_MS = 5 * 60_000;
 
 /** What proved the second factor: one of the user's WebAuthn authenticators. */
 export interface WebauthnProof {
   readonly method: 'webauthn';
   readonly authenticatorId: string;
   readonly userVerified: boolean;
-}
-
-export interface WebauthnRegistration {
-  readonly authenticator: AuthenticatorSummary;
-  /** True when this is the user's first active factor: MFA just turned on. */
-  readonly firstFactor: boolean;
 }
 
 export interface WebauthnDependencies {
@@ -61,11 +41,6 @@ export interface WebauthnDependencies {
   readonly rpName: string;
 }
 
-interface ClientContext {
-  readonly ip?: string | undefined;
-  readonly userAgent?: string | undefined;
-}
-
 /**
  * Security keys, phones and built-in biometrics (WebAuthn Level 3) as a second factor, as a
  * step-up, and as a passkey that logs in without a password. Challenges are stored in the
@@ -77,136 +52,41 @@ export class Webauthn {
   readonly rpId: string;
   readonly expectedOrigin: string;
 
+  readonly #challenges: WebauthnChallenges;
+  readonly #registrations: WebauthnRegistrations;
+
   constructor(private readonly deps: WebauthnDependencies) {
     const rp = relyingPartyOf(deps.publicUrl);
     this.rpId = rp.rpId;
     this.expectedOrigin = rp.origin;
+    this.#challenges = new WebauthnChallenges(deps.store, deps.clock);
+    this.#registrations = new WebauthnRegistrations({
+      store: deps.store,
+      clock: deps.clock,
+      audit: deps.audit,
+      challenges: this.#challenges,
+      rpName: deps.rpName,
+      rp,
+    });
   }
 
-  /**
-   * Options for `navigator.credentials.create()`. A sensitive action (DESIGN.md §4.5): the
-   * session must have proven itself in the last five minutes.
-   */
-  async startRegistration(
+  /** Options for `navigator.credentials.create()`: see WebauthnRegistrations.start. */
+  startRegistration(
     session: ActiveSession,
     context: ClientContext = {},
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    await this.assertMayChangeFactors(session);
-    const { user } = session;
-    const existing = await this.deps.store.authenticators.listActiveByUser(user.id, 'webauthn');
-    const options = await (await simpleWebAuthn()).generateRegistrationOptions({
-      rpName: this.deps.rpName,
-      rpID: this.rpId,
-      userName: user.username,
-      userDisplayName: `${user.first_name} ${user.last_name}`.trim() || user.username,
-      // Stable per user, and no personal data: the authenticator stores it with a passkey.
-      userID: new TextEncoder().encode(user.id),
-      attestationType: 'none',
-      // The same key twice would be one factor counted as two.
-      excludeCredentials: existing.map((row) => ({
-        id: row.credential_id as string,
-        transports: splitTransports(row.transports),
-      })),
-      // A discoverable credential where the authenticator can keep one, so the same key can
-      // later log in without a password ("Sign in with a passkey").
-      authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
-      timeout: WEBAUTHN_CHALLENGE_LIFETIME_MS,
-    });
-    await this.saveChallenge(options.challenge, 'registration', user.id);
-    await this.deps.audit.record({
-      type: 'authenticator.enrollment_started',
-      userId: user.id,
-      ip: context.ip,
-      detail: { kind: 'webauthn' },
-    });
-    return options;
+    return this.#registrations.start(session, context);
   }
 
-  /**
-   * Verifies the browser's answer and stores the key as an active authenticator. The name is
-   * optional; without one it is named after the kind of authenticator ("Security key 2").
-   */
-  async finishRegistration(
+  /** Verifies and stores a new key: see WebauthnRegistrations.finish. */
+  finishRegistration(
     session: ActiveSession,
     input: {
       readonly response: RegistrationResponseJSON;
       readonly name?: string | undefined;
     } & ClientContext,
   ): Promise<WebauthnRegistration> {
-    await this.assertMayChangeFactors(session);
-    const { store, clock, audit } = this.deps;
-    const { user } = session;
-    const requestedName = normalizeName(input.name, '', 'name');
-    const challenge = await this.consumeChallenge(input.response, 'registration', user.id);
-    if (!challenge) throw challengeRefused();
-
-    let verification: Awaited<ReturnType<typeof SimpleWebAuthn.verifyRegistrationResponse>>;
-    try {
-      verification = await (await simpleWebAuthn()).verifyRegistrationResponse({
-        response: input.response,
-        expectedChallenge: challenge.challenge,
-        expectedOrigin: this.expectedOrigin,
-        expectedRPID: this.rpId,
-        // As a second factor, presence is enough; user verification only matters for passkeys.
-        requireUserVerification: false,
-      });
-    } catch (error) {
-      throw registrationRefused(classifyWebauthnFailure(error), error);
-    }
-    if (!verification.verified) throw registrationRefused('signature', undefined);
-    const info = verification.registrationInfo;
-    if (await store.authenticators.findByCredentialId(info.credential.id)) {
-      throw new TwofoldError('conflict', 'This security key is already registered.');
-    }
-
-    const existing = await store.authenticators.listActiveByUser(user.id);
-    const transports = info.credential.transports ?? input.response.response.transports ?? [];
-    const name =
-      requestedName ||
-      defaultKeyName(
-        {
-          transports,
-          attachment: input.response.authenticatorAttachment,
-          backupEligible: info.credentialDeviceType === 'multiDevice',
-        },
-        existing.map((row) => row.name),
-      );
-    const now = clock.now();
-    const id = randomId();
-    await store.transaction(async (tx) => {
-      await tx.webauthnCredentials.insert({
-        id,
-        userId: user.id,
-        name,
-        credentialId: info.credential.id,
-        publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
-        signCount: info.credential.counter,
-        transports,
-        backupEligible: info.credentialDeviceType === 'multiDevice',
-        backedUp: info.credentialBackedUp,
-        aaguid: info.aaguid,
-        now,
-      });
-      // The ceremony just proved possession of a factor in this session: backup codes can follow
-      // the first key without another login, as after a TOTP setup.
-      await tx.sessions.update(session.idHash, { second_factor_at: now });
-      await audit.record(
-        {
-          type: 'authenticator.added',
-          userId: user.id,
-          ip: input.ip,
-          detail: {
-            kind: 'webauthn',
-            authenticatorId: id,
-            name,
-            backupEligible: info.credentialDeviceType === 'multiDevice',
-          },
-        },
-        tx,
-      );
-    });
-    const row = (await store.authenticators.findById(id)) as AuthenticatorRow;
-    return { authenticator: summarizeAuthenticator(row), firstFactor: existing.length === 0 };
+    return this.#registrations.finish(session, input);
   }
 
   /**
@@ -230,7 +110,7 @@ export class Webauthn {
       userVerification: 'discouraged',
       timeout: WEBAUTHN_CHALLENGE_LIFETIME_MS,
     });
-    await this.saveChallenge(options.challenge, 'authentication', user.id);
+    await this.#challenges.save(options.challenge, 'authentication', user.id);
     return options;
   }
 
@@ -319,7 +199,7 @@ export class Webauthn {
       userVerification: 'required',
       timeout: WEBAUTHN_CHALLENGE_LIFETIME_MS,
     });
-    await this.saveChallenge(options.challenge, 'passkey', null);
+    await this.#challenges.save(options.challenge, 'passkey', null);
     return options;
   }
 
@@ -338,7 +218,7 @@ export class Webauthn {
     const user = row ? await store.users.findById(row.user_id) : undefined;
     if (!row || !user || user.disabled === 1) {
       // The challenge is spent all the same: an unknown key cannot keep one alive.
-      await this.consumeChallenge(response, 'passkey', null);
+      await this.#challenges.consume(response, 'passkey', null);
       await this.deps.audit.record({
         type: 'login.failed',
         userId: user?.id ?? null,
@@ -395,7 +275,7 @@ export class Webauthn {
     { ok: true; proof: WebauthnProof } | { ok: false; reason: WebauthnFailureReason; error: TwofoldError }
   > {
     const { store, clock, audit } = this.deps;
-    const challenge = await this.consumeChallenge(
+    const challenge = await this.#challenges.consume(
       response,
       expected.purpose,
       expected.purpose === 'passkey' ? null : expected.user.id,
@@ -463,46 +343,6 @@ export class Webauthn {
     };
   }
 
-  private async assertMayChangeFactors(session: ActiveSession): Promise<void> {
-    if (session.row.stage !== 'full') {
-      throw new TwofoldError('unauthenticated', 'Your session has ended. Please log in again.');
-    }
-    const active = await this.deps.store.authenticators.countActiveByUser(session.user.id);
-    requireRecentAuthentication(session, active > 0, this.deps.clock);
-  }
-
-  private async saveChallenge(
-    challenge: string,
-    purpose: WebauthnChallengeRow['purpose'],
-    userId: string | null,
-  ): Promise<void> {
-    const { store, clock } = this.deps;
-    const now = clock.now();
-    await store.webauthnChallenges.removeExpired(now);
-    await store.webauthnChallenges.insert({
-      id: randomId(),
-      challenge,
-      user_id: userId,
-      purpose,
-      created_at: now,
-      expires_at: now + WEBAUTHN_CHALLENGE_LIFETIME_MS,
-    });
-  }
-
-  /**
-   * Finds the challenge the browser signed (it is in clientDataJSON) and removes it in the same
-   * statement: a replayed response, or a second instance racing the first, finds nothing.
-   */
-  private async consumeChallenge(
-    response: RegistrationResponseJSON | AuthenticationResponseJSON,
-    purpose: WebauthnChallengeRow['purpose'],
-    userId: string | null,
-  ): Promise<WebauthnChallengeRow | undefined> {
-    const challenge = readClientChallenge(response);
-    if (!challenge) return undefined;
-    return this.deps.store.webauthnChallenges.consume(challenge, purpose, userId, this.deps.clock.now());
-  }
-
   private async recordFailure(
     userId: string,
     reason: WebauthnFailureReason,
@@ -532,10 +372,3 @@ export class Webauthn {
 }
 
 const lockThreshold = THROTTLE_POLICIES.secondFactor.lockAfterFailures;
-
-function splitTransports(stored: string | null): AuthenticatorTransportFuture[] {
-  if (!stored) return [];
-  return stored.split(',').filter(Boolean) as AuthenticatorTransportFuture[];
-}
-
-type AuthenticatorTransportFuture = NonNullable<RegistrationResponseJSON['response']['transports']>[number];
