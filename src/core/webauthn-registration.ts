@@ -28,6 +28,12 @@ export interface WebauthnRegistration {
   readonly firstFactor: boolean;
 }
 
+/** The browser's answer to the creation options, and the name the person gave the key, if any. */
+export type WebauthnRegistrationInput = {
+  readonly response: RegistrationResponseJSON;
+  readonly name?: string | undefined;
+} & ClientContext;
+
 export interface WebauthnRegistrationDependencies {
   readonly store: Store;
   readonly clock: Clock;
@@ -85,13 +91,7 @@ export class WebauthnRegistrations {
    * Verifies the browser's answer and stores the key as an active authenticator. The name is
    * optional; without one it is named after the kind of authenticator ("Security key 2").
    */
-  async finish(
-    session: ActiveSession,
-    input: {
-      readonly response: RegistrationResponseJSON;
-      readonly name?: string | undefined;
-    } & ClientContext,
-  ): Promise<WebauthnRegistration> {
+  async finish(session: ActiveSession, input: WebauthnRegistrationInput): Promise<WebauthnRegistration> {
     await this.assertMayChangeFactors(session);
     const { store, clock, audit } = this.deps;
     const { user } = session;

@@ -3,7 +3,6 @@ import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
-  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
@@ -13,7 +12,11 @@ import type { ActiveSession, IssuedSession, SessionKind, Sessions } from './sess
 import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
 import { WEBAUTHN_CHALLENGE_LIFETIME_MS, WebauthnChallenges } from './webauthn-challenges.js';
 import { assertionRefused, challengeRefused } from './webauthn-refusals.js';
-import { type WebauthnRegistration, WebauthnRegistrations } from './webauthn-registration.js';
+import {
+  type WebauthnRegistration,
+  type WebauthnRegistrationInput,
+  WebauthnRegistrations,
+} from './webauthn-registration.js';
 import {
   type ClientContext,
   classifyWebauthnFailure,
@@ -81,10 +84,7 @@ export class Webauthn {
   /** Verifies and stores a new key: see WebauthnRegistrations.finish. */
   finishRegistration(
     session: ActiveSession,
-    input: {
-      readonly response: RegistrationResponseJSON;
-      readonly name?: string | undefined;
-    } & ClientContext,
+    input: WebauthnRegistrationInput,
   ): Promise<WebauthnRegistration> {
     return this.#registrations.finish(session, input);
   }
