@@ -53,11 +53,12 @@ export class GroupCommitSqliteDriver implements Driver {
 
   readonly #durability: SqliteWalDurability | undefined;
   readonly #acknowledgeAtCommit: boolean;
-  /** The fsync of the last commit while it runs; the next batch waits for it and grows. */
+  /**
+   * The last fsync started, until it has finished: what `durable()` waits on, and, acknowledged
+   * after the fsync, what the next batch waits for while it grows.
+   */
   #syncing: Promise<void> | undefined;
   #flushAfterSync = false;
-  /** The last fsync started, until it has finished. */
-  #unsynced: Promise<void> | undefined;
   /** Commits made since the last fsync started (acknowledged at commit only). */
   #dirty = false;
 
@@ -80,7 +81,7 @@ export class GroupCommitSqliteDriver implements Driver {
       this.#dirty = false;
       this.#sync(this.#durability);
     }
-    return this.#unsynced;
+    return this.#syncing;
   }
 
   async init(): Promise<void> {}
@@ -155,10 +156,11 @@ export class GroupCommitSqliteDriver implements Driver {
       // the writes until it ends makes fewer, larger commits, and hot pages are written once.
       if (!this.#flushAfterSync) {
         this.#flushAfterSync = true;
-        this.#syncing.then(() => {
+        const flushNow = () => {
           this.#flushAfterSync = false;
           this.flush();
-        });
+        };
+        this.#syncing.then(flushNow, flushNow);
       }
       return;
     }
@@ -199,23 +201,14 @@ export class GroupCommitSqliteDriver implements Driver {
 
   #sync(durability: SqliteWalDurability): Promise<void> {
     const sync = durability.sync();
-    const ended: Promise<void> = sync.then(
-      () => this.#syncEnded(ended),
-      () => this.#syncEnded(ended),
-    );
-    this.#syncing = ended;
     // Each sync covers every commit before it, so only the latest one need be waited for. The
     // answers waiting on an fsync that fails fail with it, as the writes of a batch do.
-    this.#unsynced = sync;
-    const clear = () => {
-      if (this.#unsynced === sync) this.#unsynced = undefined;
+    this.#syncing = sync;
+    const ended = () => {
+      if (this.#syncing === sync) this.#syncing = undefined;
     };
-    sync.then(clear, clear);
+    sync.then(ended, ended);
     return sync;
-  }
-
-  #syncEnded(sync: Promise<void>): void {
-    if (this.#syncing === sync) this.#syncing = undefined;
   }
 
   #finishTransaction(connection: DatabaseConnection, how: 'commit' | 'rollback'): void {
