@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { generateTotp } from '../src/otp/index.js';
+import { jsonPost, RawHttpConnection } from './raw-http.js';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
@@ -407,6 +408,7 @@ export const betterAuthSecret = (index: number): string =>
  * A closed-loop load like autocannon's (`connections` keep-alive connections, each sending its
  * next request when the last is answered), but each connection from its own loopback address
  * (127.0.0.2, .3, …): `connections` clients on as many machines, as far as the server can tell.
+ * Over `RawHttpConnection`, which costs the shared CPU far less than `http.request`.
  * For login, whose per-address throttle counts attempts in flight (see docs/performance.md).
  */
 export async function loadFromAddresses(options: {
@@ -416,7 +418,6 @@ export async function loadFromAddresses(options: {
   readonly build: () => { body: string } | undefined;
   readonly connections?: number;
 }): Promise<LoadResult> {
-  const { request, Agent } = await import('node:http');
   const target = new URL(options.url);
   const connections = options.connections ?? CONNECTIONS;
   const started = performance.now();
@@ -426,33 +427,13 @@ export async function loadFromAddresses(options: {
   let errors = 0;
   const latencies: number[] = [];
   const worker = async (index: number) => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: `127.0.0.${2 + index}` });
+    const connection = new RawHttpConnection(target.hostname, Number(target.port), `127.0.0.${2 + index}`);
     try {
       while (performance.now() < end) {
         const built = options.build();
         if (!built) throw new Error('the bench ran out of valid codes: add users');
         const t = performance.now();
-        const status = await new Promise<number>((resolve) => {
-          const req = request(
-            {
-              host: target.hostname,
-              port: target.port,
-              path: options.path,
-              method: 'POST',
-              agent,
-              headers: {
-                'content-type': 'application/json',
-                'content-length': Buffer.byteLength(built.body),
-              },
-            },
-            (res) => {
-              res.resume();
-              res.on('end', () => resolve(res.statusCode ?? 0));
-            },
-          );
-          req.on('error', () => resolve(0));
-          req.end(built.body);
-        });
+        const status = await connection.send(jsonPost(target.host, options.path, built.body));
         // Only answers that arrive within the run count, as with autocannon.
         if (performance.now() > end) break;
         latencies.push(performance.now() - t);
@@ -461,7 +442,7 @@ export async function loadFromAddresses(options: {
         else non2xx++;
       }
     } finally {
-      agent.destroy();
+      connection.close();
     }
   };
   await Promise.all(Array.from({ length: connections }, (_, i) => worker(i)));
