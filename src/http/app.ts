@@ -37,6 +37,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Fastify types these for its own ajv and fast-json-stringify builders, which ours wrap.
     schemaController: { compilersFactory: { buildValidator, buildSerializer } as never },
+    // Fastify's ajv would silently drop a field a body schema does not list
+    // (`additionalProperties: false`); it must be refused, with its name (api/schemas.ts).
+    ajv: { customOptions: { removeAdditional: false } },
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // One line per request would dominate the logs and the hot path; errors are logged.
     logController: new LogController({ disableRequestLogging: true }),

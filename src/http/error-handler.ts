@@ -67,10 +67,15 @@ function describeValidation(error: FastifyError): string {
   const [first] = error.validation ?? [];
   if (!first) return 'Invalid request.';
   const path = (first.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-  const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
+  const params = first.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+  const missing = params?.missingProperty;
   const field = missing ?? path;
   const where = error.validationContext ?? 'body';
   if (missing) return `Invalid request: ${where} is missing the field "${field}".`;
+  if (params?.additionalProperty !== undefined) {
+    const name = path ? `${path}.${params.additionalProperty}` : params.additionalProperty;
+    return `Invalid request: ${where} has a field this call does not take: "${name}". Check its spelling.`;
+  }
   return `Invalid request: ${where}${field ? ` field "${field}"` : ''} ${first.message ?? 'is invalid'}.`;
 }
 

@@ -94,6 +94,27 @@ describe('users', () => {
     expect((await call('GET', '/api/v1/admin/users/nobody')).statusCode).toBe(404);
   });
 
+  test('a misspelled field is a 400 that names it, and nothing of the request is applied', async () => {
+    const user = await f.t.createUser('pia');
+    const typo = await call('PATCH', `/api/v1/admin/users/${user.id}`, { firstName: 'Pia', isAdmn: true });
+    expect(typo.statusCode, typo.body).toBe(400);
+    expect(typo.json().error).toMatchObject({
+      reason: 'invalid_input',
+      message: 'Invalid request: body has a field this call does not take: "isAdmn". Check its spelling.',
+    });
+    const after = await call('GET', `/api/v1/admin/users/${user.id}`);
+    expect(after.json()).toMatchObject({ firstName: '', isAdmin: false });
+
+    const created = await call('POST', '/api/v1/admin/users', {
+      username: 'quinn',
+      email: 'quinn@example.test',
+      otpRequierd: true,
+    });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().error.message).toContain('"otpRequierd"');
+    expect((await call('GET', '/api/v1/admin/users?search=quinn')).json().total).toBe(0);
+  });
+
   test('"OTP Configured" off removes the devices; on again makes the user enroll at the next login', async () => {
     const user = await f.t.createUser('olaf');
     const on = await call('PATCH', `/api/v1/admin/users/${user.id}`, { otpRequired: true });

@@ -37,6 +37,19 @@ test('a JSON body that is not an object is a 400 envelope', async () => {
   expectEnvelope(response, 400, { reason: 'invalid_input' });
 });
 
+test('a field a call does not take is a 400 envelope that names it', async () => {
+  const login = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/login',
+    headers: json,
+    payload: JSON.stringify({ username: 'alice', password: 'correct horse battery', code: '123456' }),
+  });
+  expectEnvelope(login, 400, {
+    reason: 'invalid_input',
+    message: 'Invalid request: body has a field this call does not take: "code". Check its spelling.',
+  });
+});
+
 test('an oversized body is a 413 envelope, for anonymous and authenticated routes alike', async () => {
   const big = JSON.stringify({ username: 'alice', password: 'x'.repeat(100 * 1024) });
   const login = await t.app.inject({ method: 'POST', url: '/api/v1/login', headers: json, payload: big });

@@ -9,6 +9,7 @@ import {
   errorResponses,
   IsoTime,
   IsoTimeOrNull,
+  RequestBody,
   sensitive,
 } from './schemas.js';
 
@@ -62,7 +63,7 @@ const ListQuery = Type.Object({
   perPage: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 25 })),
 });
 
-const NewUserBody = Type.Object({
+const NewUserBody = RequestBody({
   username: Type.String({ minLength: 1, maxLength: 64 }),
   email: Type.String({ minLength: 3, maxLength: 320 }),
   firstName: Type.Optional(Type.String({ maxLength: 100 })),
@@ -71,22 +72,19 @@ const NewUserBody = Type.Object({
   isAdmin: Type.Optional(Type.Boolean({ description: 'Default false.' })),
 });
 
-const PatchBody = Type.Object(
-  {
-    email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
-    firstName: Type.Optional(Type.String({ maxLength: 100 })),
-    lastName: Type.Optional(Type.String({ maxLength: 100 })),
-    otpRequired: Type.Optional(
-      Type.Boolean({
-        description:
-          '"OTP Configured". Turning it off removes every authenticator and backup code of the user; turning ' +
-          'it on again makes them enroll anew at their next login (seed 003: a changed phone).',
-      }),
-    ),
-    isAdmin: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+const PatchBody = RequestBody({
+  email: Type.Optional(Type.String({ minLength: 3, maxLength: 320 })),
+  firstName: Type.Optional(Type.String({ maxLength: 100 })),
+  lastName: Type.Optional(Type.String({ maxLength: 100 })),
+  otpRequired: Type.Optional(
+    Type.Boolean({
+      description:
+        '"OTP Configured". Turning it off removes every authenticator and backup code of the user; turning ' +
+        'it on again makes them enroll anew at their next login (seed 003: a changed phone).',
+    }),
+  ),
+  isAdmin: Type.Optional(Type.Boolean()),
+});
 
 const AuditQuery = Type.Object({
   user: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'User id, name or e-mail.' })),

@@ -9,6 +9,7 @@ import {
   IsoTime,
   IsoTimeOrNull,
   loginTokenOnly,
+  RequestBody,
   sensitive,
 } from './schemas.js';
 
@@ -20,7 +21,7 @@ const ApiTokenSchema = Type.Object({
   expiresAt: IsoTimeOrNull,
 });
 
-const CreateBody = Type.Object({
+const CreateBody = RequestBody({
   name: Type.String({
     minLength: 1,
     maxLength: 64,

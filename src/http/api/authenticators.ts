@@ -10,12 +10,13 @@ import {
   IdParams,
   IsoTime,
   loginTokenOnly,
+  RequestBody,
   sensitive,
 } from './schemas.js';
 
 const NameField = Type.String({ maxLength: 64, description: 'What to call the device, e.g. "Phone".' });
 
-const StartBody = Type.Object({ name: Type.Optional(NameField) });
+const StartBody = RequestBody({ name: Type.Optional(NameField) });
 
 const StartResponse = Type.Object(
   {
@@ -29,7 +30,7 @@ const StartResponse = Type.Object(
   { description: 'A pending authenticator: scan `qrSvg` or type `secret` into the app, then activate it.' },
 );
 
-const ActivateBody = Type.Object({
+const ActivateBody = RequestBody({
   code: Type.String({ minLength: 1, maxLength: 64, description: 'The newest code the device shows.' }),
   name: Type.Optional(NameField),
 });

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Core } from '../../core/index.js';
 import { errorEnvelope } from '../error-envelope.js';
 import { bearerAuthentication, principalOf } from './auth.js';
-import { bearerSecurity, errorResponses, IsoTime } from './schemas.js';
+import { bearerSecurity, errorResponses, IsoTime, RequestBody } from './schemas.js';
 
 /**
  * Seed 001, word for word: the body when the password was right but the code is missing or
@@ -11,7 +11,7 @@ import { bearerSecurity, errorResponses, IsoTime } from './schemas.js';
  */
 export const ADDITIONAL_STEPS_MESSAGE = 'Additional authentications steps required.';
 
-const LoginBody = Type.Object({
+const LoginBody = RequestBody({
   username: Type.String({ minLength: 1, maxLength: 320, description: 'User name or e-mail address.' }),
   password: Type.String({
     minLength: 1,

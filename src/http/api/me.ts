@@ -9,6 +9,7 @@ import {
   IsoTime,
   IsoTimeOrNull,
   loginTokenOnly,
+  RequestBody,
   sensitive,
 } from './schemas.js';
 
@@ -38,7 +39,7 @@ const MeResponse = Type.Object(
   { description: 'Your account.' },
 );
 
-const VerifyBody = Type.Object({
+const VerifyBody = RequestBody({
   otp: Type.String({
     minLength: 1,
     maxLength: 64,
@@ -54,7 +55,7 @@ const VerifyResponse = Type.Object(
   { description: 'Second factor proven for this login token.' },
 );
 
-const PasswordBody = Type.Object({
+const PasswordBody = RequestBody({
   currentPassword: Type.String({ minLength: 1, maxLength: 1100 }),
   newPassword: Type.String({ minLength: 1, maxLength: 1100, description: 'At least 10 characters.' }),
 });

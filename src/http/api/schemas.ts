@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { type TObject, Type } from 'typebox';
+import { type TObject, type TProperties, Type } from 'typebox';
 
 /**
  * Schemas shared by several API features. Each route's schemas are the single source of its
@@ -28,7 +28,7 @@ export const ErrorEnvelope = Type.Object(errorEnvelopeProperties, {
 });
 
 const errorDescriptions: Record<number, string> = {
-  400: 'Invalid request: malformed JSON or a field that fails validation (named in the message).',
+  400: 'Invalid request: malformed JSON, a field that fails validation, or one the call does not take (named in the message).',
   401: 'Not authenticated, wrong credentials or code, or a fresh proof needed (`reason`).',
   403: 'Not allowed with this kind of token.',
   404: 'No such thing on your account.',
@@ -49,6 +49,18 @@ export function errorResponses<const S extends number>(
     });
   }
   return responses;
+}
+
+/**
+ * A JSON request body that names every field it takes: any other field is a 400 that names it.
+ * Ignoring it would answer 200 to `{"isAdmn": true}` or `{"otpRequierd": false}` and leave the
+ * caller believing a change was made that was not.
+ */
+export function RequestBody<const P extends TProperties>(
+  properties: P,
+  options: { description?: string } = {},
+) {
+  return Type.Object(properties, { ...options, additionalProperties: false });
 }
 
 export const IsoTime = Type.String({ format: 'date-time' });

@@ -8,6 +8,7 @@ import {
   errorResponses,
   IsoTime,
   loginTokenOnly,
+  RequestBody,
   sensitive,
 } from '../api/schemas.js';
 import {
@@ -19,7 +20,7 @@ import {
   RequestOptionsSchema,
 } from './schemas.js';
 
-const RegistrationBody = Type.Object({
+const RegistrationBody = RequestBody({
   response: RegistrationResponseSchema,
   name: Type.Optional(
     Type.String({
@@ -30,7 +31,7 @@ const RegistrationBody = Type.Object({
   ),
 });
 
-const LoginOptionsBody = Type.Object({
+const LoginOptionsBody = RequestBody({
   username: Type.String({ minLength: 1, maxLength: 320, description: 'User name or e-mail address.' }),
   password: Type.String({ minLength: 1, maxLength: 1100 }),
 });
@@ -46,7 +47,7 @@ const LoginOptionsResponse = Type.Object(
   { description: 'Password accepted: sign `options` with one of your security keys.' },
 );
 
-const LoginBody = Type.Object({
+const LoginBody = RequestBody({
   loginToken: Type.String({ minLength: 1, maxLength: 200 }),
   response: AuthenticationResponseSchema,
 });
@@ -171,7 +172,7 @@ export const webauthnApiRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = asyn
           'Send what `navigator.credentials.get()` returned. A refused answer counts as a wrong code for the ' +
           `throttle.${loginTokenOnly}`,
         security: bearerSecurity,
-        body: Type.Object({ response: AuthenticationResponseSchema }),
+        body: RequestBody({ response: AuthenticationResponseSchema }),
         response: { 200: VerifyResponse, ...errorResponses(400, 401, 403, 410, 423, 429) },
       },
     },
