@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { Core, holdsSealedData, type Mailer, systemClock, verifyMasterKey } from '../core/index.js';
+import {
+  type AuditOrigin,
+  Core,
+  holdsSealedData,
+  type Mailer,
+  systemClock,
+  verifyMasterKey,
+} from '../core/index.js';
 import { generateMasterKey, Keyring, parseMasterKeys } from '../security/index.js';
 import { migrateToLatest, type OpenedDatabase, openDatabase, Store } from '../store/index.js';
 import type { CliIo } from './io.js';
@@ -40,6 +47,8 @@ export interface ContextOptions {
    * disk; its answers wait too (`buildApp`'s `durable`). See src/store/group-commit-sqlite.ts.
    */
   readonly acknowledgeWritesAtCommit?: boolean;
+  /** `cli` for a one-off command: its audit events say so (the operator has no account). */
+  readonly auditOrigin?: AuditOrigin;
 }
 
 export async function openContext(config: Config, io: CliIo, options: ContextOptions = {}): Promise<Context> {
@@ -79,6 +88,7 @@ export async function openContext(config: Config, io: CliIo, options: ContextOpt
         }),
       ),
       onMailError: (error) => log('error', { err: error }, 'an e-mail could not be sent'),
+      ...(options.auditOrigin ? { auditOrigin: options.auditOrigin } : {}),
     });
     return { config, database, store, core, keySource: source, close: () => database.db.destroy() };
   } catch (error) {

@@ -39,16 +39,25 @@ export interface AuditEntry {
 
 export type AuditListener = (entry: AuditEntry) => void;
 
+/**
+ * Where this process's actions come from when not from a signed-in person: `cli` for the
+ * command line, whose operator has no account and so no actor id.
+ */
+export type AuditOrigin = 'cli';
+
 export class AuditLog {
   private readonly listeners: AuditListener[] = [];
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly origin?: AuditOrigin,
   ) {}
 
   async record(entry: AuditEntry, store: Store = this.store): Promise<void> {
-    await store.audit.append({ ...entry, at: this.clock.now() });
+    // Without the origin a command-line action would read like the user's own (actor null).
+    const detail = this.origin ? { ...entry.detail, via: this.origin } : entry.detail;
+    await store.audit.append({ ...entry, detail, at: this.clock.now() });
     for (const listener of this.listeners) listener(entry);
   }
 

@@ -3,7 +3,7 @@ import type { Store } from '../store/index.js';
 import { Accounts } from './accounts.js';
 import { Administration } from './administration.js';
 import { ApiTokens } from './api-tokens.js';
-import { AuditLog } from './audit.js';
+import { AuditLog, type AuditOrigin } from './audit.js';
 import { Authenticators } from './authenticators.js';
 import { BackupCodes } from './backup-codes.js';
 import type { Clock } from './clock.js';
@@ -35,6 +35,8 @@ export interface CoreDependencies {
   readonly mailer?: Mailer;
   /** Told about e-mail that could not be sent (it never fails the action that caused it). */
   readonly onMailError?: (error: unknown) => void;
+  /** Marks every audit event of this process (`cli`: the command line). */
+  readonly auditOrigin?: AuditOrigin;
 }
 
 /**
@@ -70,7 +72,7 @@ export class Core {
     this.keyring = keyring;
     this.clock = clock;
     this.settings = settings;
-    const audit = new AuditLog(store, clock);
+    const audit = new AuditLog(store, clock, deps.auditOrigin);
     const throttle = new Throttle(store, clock);
     const sessions = new Sessions(store, clock);
     const backupCodes = new BackupCodes({ store, keyring, clock, audit });

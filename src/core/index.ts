@@ -17,7 +17,7 @@ export {
   isApiToken,
   type NewApiToken,
 } from './api-tokens.js';
-export type { AuditEntry, AuditEventType } from './audit.js';
+export type { AuditEntry, AuditEventType, AuditOrigin } from './audit.js';
 export type { Authenticators } from './authenticators.js';
 export {
   BACKUP_CODE_COUNT,

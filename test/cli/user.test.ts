@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -90,6 +91,26 @@ describe('twofold user', () => {
     await runCli(user('add', 'alice', '--email', 'a@example.com'));
     expect(await runCli(user('remove', 'alice'))).toMatchObject({ code: 0, stdout: 'Removed user alice.\n' });
     expect((await runCli(user('list'))).stdout).toBe('No users.\n');
+  });
+
+  it('marks what it does in the audit log as done from the command line', async () => {
+    await runCli(user('add', 'alice', '--email', 'a@example.com', '--require-otp'));
+    await runCli(user('remove', 'alice'));
+    const db = new Database(join(dir.path, 'twofold.db'), { readonly: true });
+    try {
+      const events = db.prepare('select type, actor_id, detail from audit_events order by id').all() as {
+        type: string;
+        actor_id: string | null;
+        detail: string;
+      }[];
+      expect(events.map((e) => e.type)).toEqual(['user.created', 'setup_link.created', 'user.removed']);
+      for (const event of events) {
+        expect(event.actor_id).toBeNull();
+        expect(JSON.parse(event.detail)).toMatchObject({ via: 'cli' });
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('has --help on every command', async () => {

@@ -99,7 +99,8 @@ const AuditEventSchema = Type.Object({
   type: Type.String(),
   userId: Type.Union([Type.String(), Type.Null()]),
   actorId: Type.Union([Type.String(), Type.Null()], {
-    description: 'The administrator who did it; null for the user themselves or the command line.',
+    description:
+      'The administrator who did it; null for the user themselves or the command line (then `detail.via` is `cli`).',
   }),
   ip: Type.Union([Type.String(), Type.Null()]),
   detail: Type.Record(Type.String(), Type.Unknown()),
