@@ -56,11 +56,8 @@ export function errorResponses<const S extends number>(
  * Ignoring it would answer 200 to `{"isAdmn": true}` or `{"otpRequierd": false}` and leave the
  * caller believing a change was made that was not.
  */
-export function RequestBody<const P extends TProperties>(
-  properties: P,
-  options: { description?: string } = {},
-) {
-  return Type.Object(properties, { ...options, additionalProperties: false });
+export function RequestBody<const P extends TProperties>(properties: P) {
+  return Type.Object(properties, { additionalProperties: false });
 }
 
 export const IsoTime = Type.String({ format: 'date-time' });
