@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import type { NewAuditEvent, Store } from '../store/index.js';
 import type { Clock } from './clock.js';
 
 /** Every kind of event the audit log records. Details never hold secrets, codes or passwords. */
@@ -55,9 +55,22 @@ export class AuditLog {
   ) {}
 
   async record(entry: AuditEntry, store: Store = this.store): Promise<void> {
+    await store.audit.append(this.event(entry));
+    this.announce(entry);
+  }
+
+  /**
+   * The row `record` would append, for a store operation that writes it together with other
+   * changes (an accepted code, see second-factor.ts); call `announce` once it is written.
+   */
+  event(entry: AuditEntry): NewAuditEvent {
     // Without the origin a command-line action would read like the user's own (actor null).
     const detail = this.origin ? { ...entry.detail, via: this.origin } : entry.detail;
-    await store.audit.append({ ...entry, detail, at: this.clock.now() });
+    return { ...entry, detail, at: this.clock.now() };
+  }
+
+  /** Tells the listeners of an event that is written. */
+  announce(entry: AuditEntry): void {
     for (const listener of this.listeners) listener(entry);
   }
 

@@ -90,7 +90,7 @@ export class Core {
       setupLinkHours: settings.setupLinkHours,
     });
     this.signIn = new SignIn({ store, clock, audit, throttle, sessions, secondFactor });
-    this.stepUp = new StepUp({ store, clock, audit, sessions, secondFactor });
+    this.stepUp = new StepUp({ clock, sessions, secondFactor });
     this.totp = new TotpEnrollments({ store, keyring, clock, audit, issuer: settings.issuer });
     this.authenticators = new Authenticators({ store, clock, audit });
     this.passwords = new Passwords({ store, clock, audit });

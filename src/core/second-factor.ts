@@ -1,12 +1,12 @@
 import { verifyTotp } from '../otp/index.js';
 import type { Keyring } from '../security/index.js';
 import type { Store, UserRow } from '../store/index.js';
-import type { AuditLog } from './audit.js';
+import type { AuditEntry, AuditLog } from './audit.js';
 import { type BackupCodes, normalizeBackupCode } from './backup-codes.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 import { totpSecretContext } from './master-key-check.js';
-import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
+import { THROTTLE_POLICIES, type Throttle, throttled, throttleKeys } from './throttle.js';
 
 /** What proved the second factor. */
 export type SecondFactorProof =
@@ -15,8 +15,16 @@ export type SecondFactorProof =
 
 export interface SecondFactorContext {
   readonly ip?: string | undefined;
-  /** For the audit log: where the code was entered. */
+  /**
+   * Where the code was entered. A step-up's success is audited here, in the same write as the
+   * accepted code; a login's is audited by the sign-in once its session exists.
+   */
   readonly purpose: 'login' | 'step_up';
+  /**
+   * The session (hash of its id) whose second-factor proof a step-up renews in place: an API
+   * login token, which keeps its value. A browser session gets a new id instead (step-up.ts).
+   */
+  readonly proveSession?: string | undefined;
 }
 
 export interface SecondFactorDependencies {
@@ -48,17 +56,21 @@ export class SecondFactor {
   async verify(user: UserRow, rawCode: string, context: SecondFactorContext): Promise<SecondFactorProof> {
     const backupCode = normalizeBackupCode(rawCode);
     if (backupCode) return this.verifyBackupCode(user, backupCode, context);
-    const { store, keyring, clock, audit, throttle } = this.deps;
-    const key = throttleKeys.secondFactor(user.id);
-    // Counted before checking: a burst of parallel guesses cannot outrun the counter. The
-    // devices are read meanwhile (one round trip less on PostgreSQL); nothing is checked
-    // before the count is in.
-    const [failures, devices] = await Promise.all([
-      throttle.reserve('secondFactor', key),
-      store.authenticators.listActiveTotp(user.id),
-    ]);
-    const code = rawCode.replace(/\s+/g, '');
+    const { store, keyring, clock, audit } = this.deps;
+    const throttleKey = throttleKeys.secondFactor(user.id);
     const now = clock.now();
+    // Counted before checking: a burst of parallel guesses cannot outrun the counter. The
+    // devices come with the count (one statement on PostgreSQL); none is checked unless it
+    // was counted.
+    const attempt = await store.totpAttempts.start({
+      throttleKey,
+      userId: user.id,
+      now,
+      schedule: THROTTLE_POLICIES.secondFactor,
+    });
+    if (!attempt.allowed) throw throttled(attempt, now);
+    const { failures, devices } = attempt;
+    const code = rawCode.replace(/\s+/g, '');
     let replayed = false;
 
     for (const device of devices) {
@@ -75,14 +87,27 @@ export class SecondFactor {
       if (!result.valid) {
         continue;
       }
+      const success: AuditEntry | undefined =
+        context.purpose === 'step_up'
+          ? { type: 'step_up.succeeded', userId: user.id, ip: context.ip, detail: { method: 'totp' } }
+          : undefined;
       // The database decides who used the step first (RFC 6238 §5.2): of two racing requests
-      // with the same code, the loser sees `false` here and fails like any replay.
-      if (await store.authenticators.acceptTotpStep(device.id, result.timeStep, now)) {
-        // The attempt that reached the lock threshold was counted (and locked) before it was
-        // checked; being right, it must not leave the account locked. Not awaited: the caller's
-        // own writes (session, audit) follow at once and share its group commit, and a reset
-        // that failed would only leave the counter stricter than it should be.
-        throttle.succeed(key, { clearLock: failures >= lockThreshold }).catch(() => {});
+      // with the same code, the loser sees `false` here and fails like any replay. What follows
+      // from a success is written with it and only if it won: the failures in a row end (and a
+      // lock, since the attempt that reached the lock threshold was counted and locked before
+      // it was checked, and being right must not leave the account locked), the session's proof
+      // and the audit event.
+      const accepted = await store.totpAttempts.accept({
+        authenticatorId: device.id,
+        step: result.timeStep,
+        now,
+        throttleKey,
+        clearLock: failures >= lockThreshold,
+        sessionIdHash: context.proveSession,
+        audit: success && audit.event(success),
+      });
+      if (accepted) {
+        if (success) audit.announce(success);
         return { method: 'totp', authenticatorId: device.id };
       }
       replayed = true;
@@ -115,7 +140,7 @@ export class SecondFactor {
     code: string,
     context: SecondFactorContext,
   ): Promise<SecondFactorProof> {
-    const { audit, throttle, backupCodes } = this.deps;
+    const { store, audit, throttle, backupCodes } = this.deps;
     const key = throttleKeys.backupCode(user.id);
     await throttle.reserve('backupCode', key);
     const used = await backupCodes.consume(user, code);
@@ -140,6 +165,16 @@ export class SecondFactor {
     });
     if (wasLocked)
       await audit.record({ type: 'second_factor.unlocked', userId: user.id, detail: { by: 'backup_code' } });
+    if (context.proveSession)
+      await store.sessions.recordSecondFactor(context.proveSession, this.deps.clock.now());
+    if (context.purpose === 'step_up') {
+      await audit.record({
+        type: 'step_up.succeeded',
+        userId: user.id,
+        ip: context.ip,
+        detail: { method: 'backup_code' },
+      });
+    }
     return { method: 'backup_code', position: used.position, remaining: used.remaining };
   }
 }

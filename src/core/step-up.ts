@@ -1,13 +1,9 @@
-import type { Store } from './../store/index.js';
-import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import type { SecondFactor, SecondFactorProof } from './second-factor.js';
 import type { ActiveSession, IssuedSession, Sessions } from './sessions.js';
 
 export interface StepUpDependencies {
-  readonly store: Store;
   readonly clock: Clock;
-  readonly audit: AuditLog;
   readonly sessions: Sessions;
   readonly secondFactor: SecondFactor;
 }
@@ -26,21 +22,15 @@ export class StepUp {
     code: string,
     context: { ip?: string | undefined } = {},
   ): Promise<{ proof: SecondFactorProof; rotated: IssuedSession | undefined }> {
-    const { clock, audit, sessions, secondFactor, store } = this.deps;
-    const proof = await secondFactor.verify(session.user, code, { ip: context.ip, purpose: 'step_up' });
-    const now = clock.now();
-    // The two writes go out together, so they share one commit (group commit on SQLite).
-    const [rotated] = await Promise.all([
-      session.row.kind === 'browser'
-        ? sessions.rotate(session, { secondFactorAt: now })
-        : store.sessions.recordSecondFactor(session.idHash, now).then(() => undefined),
-      audit.record({
-        type: 'step_up.succeeded',
-        userId: session.user.id,
-        ip: context.ip,
-        detail: { method: proof.method },
-      }),
-    ]);
+    const { clock, sessions, secondFactor } = this.deps;
+    const browser = session.row.kind === 'browser';
+    // The audit event, and an API token's renewed proof, are written with the accepted code.
+    const proof = await secondFactor.verify(session.user, code, {
+      ip: context.ip,
+      purpose: 'step_up',
+      proveSession: browser ? undefined : session.idHash,
+    });
+    const rotated = browser ? await sessions.rotate(session, { secondFactorAt: clock.now() }) : undefined;
     return { proof, rotated };
   }
 }

@@ -47,21 +47,7 @@ export class Throttle {
     const now = this.clock.now();
     const reservation = await this.store.throttles.reserveAttempt(key, now, THROTTLE_POLICIES[policy]);
     if (reservation.allowed) return reservation.failures;
-    if (reservation.locked) {
-      throw new TwofoldError(
-        'locked',
-        'Two-factor authentication is locked for this account after too many wrong codes. ' +
-          'Sign in with a backup code, or ask an administrator to unlock it.',
-      );
-    }
-    const retryAfterSeconds = Math.max(1, Math.ceil((reservation.blockedUntil - now) / 1000));
-    throw new TwofoldError(
-      'throttled',
-      `Too many failed attempts. Try again in ${describeWait(retryAfterSeconds)}.`,
-      {
-        retryAfterSeconds,
-      },
-    );
+    throw throttled(reservation, now);
   }
 
   /**
@@ -101,6 +87,25 @@ export class Throttle {
     const row = await this.store.throttles.find(key);
     return row && { failures: row.failures, blockedUntil: row.blocked_until, locked: row.locked === 1 };
   }
+}
+
+/** The denial of an attempt that was not counted: 423 while locked, else 429 until the block ends. */
+export function throttled(refusal: { readonly blockedUntil: number; readonly locked: boolean }, now: number) {
+  if (refusal.locked) {
+    return new TwofoldError(
+      'locked',
+      'Two-factor authentication is locked for this account after too many wrong codes. ' +
+        'Sign in with a backup code, or ask an administrator to unlock it.',
+    );
+  }
+  const retryAfterSeconds = Math.max(1, Math.ceil((refusal.blockedUntil - now) / 1000));
+  return new TwofoldError(
+    'throttled',
+    `Too many failed attempts. Try again in ${describeWait(retryAfterSeconds)}.`,
+    {
+      retryAfterSeconds,
+    },
+  );
 }
 
 export function describeWait(seconds: number): string {

@@ -8,6 +8,7 @@ import { OneTimeLinkRepository } from './one-time-links.js';
 import type { Database } from './schema.js';
 import { SessionRepository } from './sessions.js';
 import { ThrottleRepository } from './throttles.js';
+import { TotpAttemptRepository } from './totp-attempts.js';
 import { UserRepository } from './users.js';
 import { WebauthnChallengeRepository } from './webauthn-challenges.js';
 import { WebauthnCredentialRepository } from './webauthn-credentials.js';
@@ -24,6 +25,7 @@ export class Store {
   readonly sessions: SessionRepository;
   readonly apiTokens: ApiTokenRepository;
   readonly throttles: ThrottleRepository;
+  readonly totpAttempts: TotpAttemptRepository;
   readonly oneTimeLinks: OneTimeLinkRepository;
   readonly audit: AuditRepository;
   readonly meta: MetaRepository;
@@ -42,6 +44,7 @@ export class Store {
     this.meta = new MetaRepository(db);
     this.webauthnChallenges = new WebauthnChallengeRepository(db);
     this.webauthnCredentials = new WebauthnCredentialRepository(db);
+    this.totpAttempts = new TotpAttemptRepository(db, this);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
+import { type Kysely, type QueryCreator, type RawBuilder, type Selectable, sql } from 'kysely';
 import { PreparedQuery } from './prepared.js';
 import type { Database, ThrottlesTable } from './schema.js';
 
@@ -55,50 +55,19 @@ export class ThrottleRepository {
     let reserve = this.#reserve.get(schedule);
     if (!reserve) {
       reserve = new PreparedQuery<ReserveValues, { failures: number }>(this.db, (p) =>
-        this.#reserveQuery(p, schedule),
+        reserveAttemptQuery(this.db, p, schedule),
       );
       this.#reserve.set(schedule, reserve);
     }
-    const row = await reserve.first({
-      key,
-      now,
-      forgetBefore: schedule.forgetAfterMs === undefined ? 0 : now - schedule.forgetAfterMs,
-    });
+    const row = await reserve.first(reserveValues(key, now, schedule));
     if (row) return { allowed: true, failures: row.failures };
-    const current = await this.find(key);
-    return { allowed: false, blockedUntil: current?.blocked_until ?? now, locked: current?.locked === 1 };
+    return this.refusal(key, now);
   }
 
-  #reserveQuery(p: ReserveValues, schedule: ThrottleSchedule) {
-    const failuresAfter =
-      schedule.forgetAfterMs === undefined
-        ? sql<number>`throttles.failures + 1`
-        : sql<number>`case when throttles.updated_at <= ${p.forgetBefore} then 1 else throttles.failures + 1 end`;
-    return this.db
-      .insertInto('throttles')
-      .values({
-        key: p.key,
-        failures: 1,
-        blocked_until: blockedUntilFor(sql<number>`1`, p.now, schedule),
-        locked: schedule.lockAfterFailures !== null && schedule.lockAfterFailures <= 1 ? 1 : 0,
-        updated_at: p.now,
-      })
-      .onConflict((oc) =>
-        oc
-          .column('key')
-          .doUpdateSet({
-            failures: failuresAfter,
-            blocked_until: blockedUntilFor(failuresAfter, p.now, schedule),
-            locked:
-              schedule.lockAfterFailures === null
-                ? sql<number>`throttles.locked`
-                : sql<number>`case when ${failuresAfter} >= ${schedule.lockAfterFailures} then 1 else throttles.locked end`,
-            updated_at: p.now,
-          })
-          .where('throttles.blocked_until', '<=', p.now)
-          .where('throttles.locked', '=', 0),
-      )
-      .returning('failures');
+  /** Why an attempt that was not counted was refused: the block's end, or the lock. */
+  async refusal(key: string, now: number): Promise<AttemptReservation & { allowed: false }> {
+    const current = await this.find(key);
+    return { allowed: false, blockedUntil: current?.blocked_until ?? now, locked: current?.locked === 1 };
   }
 
   /** A success: the failures in a row end. A lock is kept unless `clearLock` says otherwise. */
@@ -119,12 +88,57 @@ export class ThrottleRepository {
   }
 }
 
-type ReserveValues = {
+export type ReserveValues = {
   key: string;
   now: number;
   /** Counters untouched since before this start again (`forgetAfterMs`). */
   forgetBefore: number;
 };
+
+/**
+ * Counts one attempt in one atomic upsert that also refuses it while the key is blocked: a row
+ * comes back (its failures in a row) only when the attempt may go ahead. A query of its own, so
+ * that PostgreSQL can run it inside a larger statement (totp-attempts.ts).
+ */
+export function reserveAttemptQuery(
+  db: QueryCreator<Database>,
+  p: ReserveValues,
+  schedule: ThrottleSchedule,
+) {
+  const failuresAfter =
+    schedule.forgetAfterMs === undefined
+      ? sql<number>`throttles.failures + 1`
+      : sql<number>`case when throttles.updated_at <= ${p.forgetBefore} then 1 else throttles.failures + 1 end`;
+  return db
+    .insertInto('throttles')
+    .values({
+      key: p.key,
+      failures: 1,
+      blocked_until: blockedUntilFor(sql<number>`1`, p.now, schedule),
+      locked: schedule.lockAfterFailures !== null && schedule.lockAfterFailures <= 1 ? 1 : 0,
+      updated_at: p.now,
+    })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({
+          failures: failuresAfter,
+          blocked_until: blockedUntilFor(failuresAfter, p.now, schedule),
+          locked:
+            schedule.lockAfterFailures === null
+              ? sql<number>`throttles.locked`
+              : sql<number>`case when ${failuresAfter} >= ${schedule.lockAfterFailures} then 1 else throttles.locked end`,
+          updated_at: p.now,
+        })
+        .where('throttles.blocked_until', '<=', p.now)
+        .where('throttles.locked', '=', 0),
+    )
+    .returning('failures');
+}
+
+export function reserveValues(key: string, now: number, schedule: ThrottleSchedule): ReserveValues {
+  return { key, now, forgetBefore: schedule.forgetAfterMs === undefined ? 0 : now - schedule.forgetAfterMs };
+}
 
 /**
  * The schedule as one SQL `case`, so the new block time is computed in the same statement

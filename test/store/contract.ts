@@ -227,6 +227,161 @@ export function createStoreContractTests(factory: StoreFactory): void {
       });
     });
 
+    describe('TOTP attempts', () => {
+      const schedule: ThrottleSchedule = {
+        freeFailures: 2,
+        baseDelayMs: 30_000,
+        maxDelayMs: 900_000,
+        lockAfterFailures: 4,
+      };
+
+      async function userWithSession() {
+        const user = newUser();
+        await store.users.insert(user);
+        const idHash = `session-${user.id}`;
+        await store.sessions.insert({
+          id_hash: idHash,
+          user_id: user.id,
+          kind: 'api',
+          stage: 'full',
+          csrf_token: 'c',
+          created_at: T0,
+          expires_at: T0 + 3_600_000,
+          authenticated_at: T0,
+          last_seen_at: T0,
+        });
+        return { user, idHash, key: `mfa:user:${user.id}` };
+      }
+
+      it("counts the attempt and reads only the user's active TOTP devices", async () => {
+        const { user, key } = await userWithSession();
+        const other = newUser();
+        await store.users.insert(other);
+        const phone = await addTotp(user.id, { last_step: 41 });
+        const tablet = await addTotp(user.id);
+        await addTotp(user.id, { status: 'pending', expires_at: T0 + 900_000 });
+        await addTotp(other.id);
+        const start = await store.totpAttempts.start({
+          throttleKey: key,
+          userId: user.id,
+          now: T0,
+          schedule,
+        });
+        expect(start.allowed && start.failures).toBe(1);
+        const devices = start.allowed ? [...start.devices].sort((a, b) => a.last_step - b.last_step) : [];
+        expect(devices.map((d) => d.id)).toEqual([tablet, phone]);
+        expect(devices[1]).toMatchObject({ secret_sealed: 'v1.key.sealed', digits: 6, period_seconds: 30 });
+        const none = newUser();
+        await store.users.insert(none);
+        const empty = await store.totpAttempts.start({
+          throttleKey: `mfa:user:${none.id}`,
+          userId: none.id,
+          now: T0,
+          schedule,
+        });
+        expect(empty).toEqual({ allowed: true, failures: 1, devices: [] });
+      });
+
+      it('refuses an attempt while blocked, says until when, and counts it not', async () => {
+        const { user, key } = await userWithSession();
+        await addTotp(user.id);
+        const start = () =>
+          store.totpAttempts.start({ throttleKey: key, userId: user.id, now: T0, schedule });
+        await start();
+        await start();
+        expect(await start()).toEqual({ allowed: false, blockedUntil: T0 + 30_000, locked: false });
+        expect((await store.throttles.find(key))?.failures).toBe(2);
+      });
+
+      it('accepts a step once; only then ends the failures, proves the session and audits', async () => {
+        const { user, idHash, key } = await userWithSession();
+        const id = await addTotp(user.id);
+        await store.totpAttempts.start({ throttleKey: key, userId: user.id, now: T0, schedule });
+        const acceptance = {
+          authenticatorId: id,
+          step: 100,
+          now: T0 + 5,
+          throttleKey: key,
+          clearLock: false,
+          sessionIdHash: idHash,
+          audit: {
+            type: 'step_up.succeeded',
+            userId: user.id,
+            ip: '192.0.2.1',
+            detail: { method: 'totp' },
+            at: T0 + 5,
+          },
+        };
+        expect(await store.totpAttempts.accept(acceptance)).toBe(true);
+        expect(await store.throttles.find(key)).toMatchObject({ failures: 0, blocked_until: 0 });
+        expect(await store.sessions.findLive(idHash, T0)).toMatchObject({
+          second_factor_at: T0 + 5,
+          last_seen_at: T0 + 5,
+        });
+        expect(await store.authenticators.findById(id)).toMatchObject({
+          last_step: 100,
+          last_used_at: T0 + 5,
+        });
+        const [event] = await store.audit.list({ userId: user.id });
+        expect(event).toMatchObject({
+          type: 'step_up.succeeded',
+          ip: '192.0.2.1',
+          created_at: T0 + 5,
+          actor_id: null,
+        });
+        expect(JSON.parse(event!.detail)).toEqual({ method: 'totp' });
+
+        // The same step again is a replay: nothing of what follows a success happens.
+        await store.totpAttempts.start({ throttleKey: key, userId: user.id, now: T0 + 9, schedule });
+        expect(await store.totpAttempts.accept({ ...acceptance, now: T0 + 9 })).toBe(false);
+        expect((await store.throttles.find(key))?.failures).toBe(1);
+        expect((await store.sessions.findLive(idHash, T0))?.second_factor_at).toBe(T0 + 5);
+        expect(await store.audit.list({ userId: user.id })).toHaveLength(1);
+      });
+
+      it('accepts without a session or an audit event, and keeps a lock unless told to clear it', async () => {
+        const { user, key } = await userWithSession();
+        const id = await addTotp(user.id);
+        for (let i = 0; i < 4; i++) {
+          await store.totpAttempts.start({
+            throttleKey: key,
+            userId: user.id,
+            now: T0 + i * 10_000_000,
+            schedule,
+          });
+        }
+        expect((await store.throttles.find(key))?.locked).toBe(1);
+        const base = { authenticatorId: id, now: T0, throttleKey: key };
+        expect(await store.totpAttempts.accept({ ...base, step: 1, clearLock: false })).toBe(true);
+        expect(await store.throttles.find(key)).toMatchObject({ locked: 1, failures: 4 });
+        expect(await store.totpAttempts.accept({ ...base, step: 2, clearLock: true })).toBe(true);
+        expect(await store.throttles.find(key)).toMatchObject({ locked: 0, failures: 0 });
+        expect(await store.audit.list({ userId: user.id })).toHaveLength(0);
+      });
+
+      it('lets exactly one of many racing acceptances of one step win, and audits it once', async () => {
+        const { user, idHash, key } = await userWithSession();
+        const id = await addTotp(user.id);
+        const results = await Promise.all(
+          Array.from({ length: 25 }, (_, i) =>
+            store.totpAttempts.accept({
+              authenticatorId: id,
+              step: 777,
+              now: T0 + i,
+              throttleKey: key,
+              clearLock: false,
+              sessionIdHash: idHash,
+              audit: { type: 'step_up.succeeded', userId: user.id, at: T0 + i },
+            }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect(await store.audit.list({ userId: user.id })).toMatchObject([{ created_at: T0 + winner }]);
+        expect((await store.sessions.findLive(idHash, T0))?.second_factor_at).toBe(T0 + winner);
+      });
+    });
+
     describe('sessions', () => {
       it('rotates the id so the old one stops working', async () => {
         const user = newUser();
