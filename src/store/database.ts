@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type PgModule from 'pg';
 import { GroupCommitSqliteDriver, groupCommitSqliteDialect } from './group-commit-sqlite.js';
 import { migrationProvider } from './migrations/index.js';
+import { prepareMarkedStatements } from './postgres-prepared.js';
 import type { Database } from './schema.js';
 import { SqliteWalDurability } from './sqlite-wal-durability.js';
 
@@ -63,7 +64,10 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     pool.on('error', () => {});
     // The same for a client lost while checked out (between the statements of a transaction):
     // the statement in flight fails and is answered 503; the process must not crash.
-    pool.on('connect', (client) => client.on('error', () => {}));
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      prepareMarkedStatements(client);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

@@ -57,10 +57,17 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
       }
       return name === undefined ? { constant: parameter } : { name };
     });
-    this.#compiled = compiled;
-    return compiled;
+    // Marked, so that PostgreSQL connections prepare it by name (postgres-prepared.ts).
+    this.#compiled = { ...compiled, sql: `${PREPARED_SQL_MARK}${compiled.sql}` };
+    return this.#compiled;
   }
 }
+
+/**
+ * Leads the SQL of every PreparedQuery: a comment to both engines. These are a fixed set of hot
+ * statements, so a connection may keep each one prepared for its whole life.
+ */
+export const PREPARED_SQL_MARK = '/* prepared */ ';
 
 /**
  * Stand-ins for the values, typed as the values so the query builder checks them. Name each one

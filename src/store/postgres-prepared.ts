@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+import type { PoolClient, QueryConfig } from 'pg';
+import { PREPARED_SQL_MARK } from './prepared.js';
+
+/**
+ * Makes a pg client run the statements of `PreparedQuery` (those whose SQL starts with
+ * `PREPARED_SQL_MARK`) as named prepared statements: pg parses each once per connection and
+ * then only binds and executes it, and PostgreSQL plans it once instead of on every call.
+ *
+ * Kysely sends every query unnamed, so PostgreSQL parsed and planned the hot path's statements —
+ * CTEs with four writes among them — on each verification: 1.8 ms of the database's CPU per
+ * verification, more than the server's own (bench/findings.md, fifth pass). Only the marked
+ * statements are named: they are a fixed set, while other queries (searches, admin lists) vary
+ * and would pile up on the connection.
+ *
+ * Connection poolers that hand one client's statements to several server connections
+ * (PgBouncer in transaction mode before 1.21) do not keep named statements: docs/deployment.md.
+ */
+export function prepareMarkedStatements(client: PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const names = new Map<string, string>();
+  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof config !== 'string' || !config.startsWith(PREPARED_SQL_MARK) || typeof values === 'function') {
+      return query(config, values, callback);
+    }
+    let name = names.get(config);
+    if (!name) {
+      // Same text, same name: pg checks that a name is never reused for another text.
+      name = `tf_${createHash('sha256').update(config).digest('hex').slice(0, 24)}`;
+      names.set(config, name);
+    }
+    const named: QueryConfig = { name, text: config, values: values as unknown[] };
+    return query(named, callback);
+  };
+}

@@ -1,0 +1,63 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrateToLatest, openDatabase, Store } from '../../src/store/index.js';
+import { createTempPostgresDatabase, type TempPostgres } from '../helpers/postgres.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { newUser } from './contract.js';
+
+// The hot statements (PreparedQuery) are named prepared statements on each PostgreSQL connection,
+// so the database plans them once; every other query stays unnamed. One connection in the pool,
+// so that `pg_prepared_statements` (which is per connection) shows what the store's queries did.
+describe('PostgreSQL: named prepared statements', () => {
+  let database: TempPostgres;
+  let store: Store;
+  let close: () => Promise<void>;
+
+  beforeEach(async () => {
+    database = await createTempPostgresDatabase();
+    const dir = makeTempDir();
+    const { db } = openDatabase({ databaseUrl: database.url, dataDir: dir.path, poolSize: 1 });
+    await migrateToLatest(db);
+    store = new Store(db);
+    close = async () => {
+      await db.destroy();
+      await database.drop();
+      dir.remove();
+    };
+  });
+  afterEach(() => close());
+
+  const prepared = async () =>
+    (
+      await sql<{
+        name: string;
+        statement: string;
+      }>`select name, statement from pg_prepared_statements`.execute(store.db)
+    ).rows;
+
+  it('prepares each hot statement once per connection, by name, and nothing else', async () => {
+    const user = newUser();
+    await store.users.insert(user);
+    for (let i = 0; i < 3; i++) {
+      await store.totpAttempts.start({
+        throttleKey: `mfa:user:${user.id}`,
+        userId: user.id,
+        now: 1_700_000_000_000 + i,
+        schedule: { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 900_000, lockAfterFailures: 100 },
+      });
+    }
+    expect((await store.throttles.find(`mfa:user:${user.id}`))?.failures).toBe(3);
+    // Three starts and a find: two statements, each prepared once.
+    const statements = await prepared();
+    expect(statements.map((s) => s.name)).toEqual([
+      expect.stringMatching(/^tf_[0-9a-f]{24}$/),
+      expect.stringMatching(/^tf_/),
+    ]);
+    const texts = statements.map((s) => s.statement).sort();
+    expect(texts[0]).toMatch(/^\/\* prepared \*\/ select \* from "throttles" where "key" = \$1$/);
+    expect(texts[1]).toMatch(/^\/\* prepared \*\/ with "reserved" as \(insert into "throttles"/);
+    // An ordinary query (the user insert above, a listing) is not kept on the connection.
+    await store.users.list({});
+    expect(await prepared()).toHaveLength(2);
+  });
+});
