@@ -17,19 +17,42 @@ import { PREPARED_SQL_MARK } from './prepared.js';
  * (PgBouncer in transaction mode before 1.21) do not keep named statements: docs/deployment.md.
  */
 export function prepareMarkedStatements(client: PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
   const names = new Map<string, string>();
-  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+  let generation = 0;
+  const nameFor = (text: string): string => {
+    let name = names.get(text);
+    if (!name) {
+      // Same text, same name: pg checks that a name is never reused for another text.
+      name = `tf_${createHash('sha256').update(text).digest('hex').slice(0, 24)}${generation ? `_${generation}` : ''}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  (client as { query: unknown }).query = async (config: unknown, values?: unknown, callback?: unknown) => {
     if (typeof config !== 'string' || !config.startsWith(PREPARED_SQL_MARK) || typeof values === 'function') {
       return query(config, values, callback);
     }
-    let name = names.get(config);
-    if (!name) {
-      // Same text, same name: pg checks that a name is never reused for another text.
-      name = `tf_${createHash('sha256').update(config).digest('hex').slice(0, 24)}`;
-      names.set(config, name);
+    const named = (): QueryConfig => ({ name: nameFor(config), text: config, values: values as unknown[] });
+    try {
+      return await query(named());
+    } catch (error) {
+      if (!isStalePlan(error)) throw error;
+      // Another instance migrated the schema (a rolling upgrade) and a `select *` now returns
+      // other columns. Statements prepared before cannot run again: prepare anew under new names.
+      generation += 1;
+      names.clear();
+      return query(named());
     }
-    const named: QueryConfig = { name, text: config, values: values as unknown[] };
-    return query(named, callback);
   };
+}
+
+/** PostgreSQL's refusal to run a prepared statement whose result columns changed under it. */
+function isStalePlan(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === '0A000' &&
+    /cached plan must not change result type/.test(String((error as { message?: unknown }).message))
+  );
 }

@@ -60,4 +60,18 @@ describe('PostgreSQL: named prepared statements', () => {
     await store.users.list({});
     expect(await prepared()).toHaveLength(2);
   });
+
+  it('prepares anew when another instance changed the columns under a statement (rolling upgrade)', async () => {
+    await store.throttles.reserveAttempt('k', 1, {
+      freeFailures: 5,
+      baseDelayMs: 1,
+      maxDelayMs: 2,
+      lockAfterFailures: null,
+    });
+    expect(await store.throttles.find('k')).toMatchObject({ key: 'k', failures: 1 });
+    // What a later migration run by a newer instance could do.
+    await sql`alter table throttles add column note text`.execute(store.db);
+    expect(await store.throttles.find('k')).toMatchObject({ key: 'k', failures: 1, note: null });
+    expect(await store.throttles.find('k')).toMatchObject({ key: 'k', failures: 1 });
+  });
 });
