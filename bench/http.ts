@@ -46,6 +46,8 @@ export interface Case {
   readonly inProcess?: boolean;
   /** Runs one measured load; returns its result. */
   measure(seconds: number): Promise<LoadResult>;
+  /** The database server's CPU seconds so far, where it runs beside us (PostgreSQL). */
+  readonly databaseCpuSeconds?: () => number;
 }
 
 export function verifyCase(name: string, server: ChildServer, plan: CodePlan): Case {
@@ -89,11 +91,14 @@ export interface CaseStats {
   readonly failures: number;
   /** CPU time of the server process per successful request (µs), median of the runs. */
   readonly serverCpuMicros: number;
+  /** CPU time of the database server per successful request (µs), when the case measures it. */
+  readonly databaseCpuMicros?: number;
   readonly runs: readonly {
     readonly perSecond: number;
     readonly p99Millis: number;
     readonly failures: number;
     readonly serverCpuMicros: number;
+    readonly databaseCpuMicros?: number;
   }[];
 }
 
@@ -109,23 +114,37 @@ export async function measureCases(
     log(`warm-up ${c.name}: ${describeRun(warm)}`);
     if (!c.inProcess) await settle(c.server.process.pid!);
   }
-  const runs = new Map<Case, (LoadResult & { serverCpuMicros: number })[]>(cases.map((c) => [c, []]));
+  const runs = new Map<Case, (LoadResult & { serverCpuMicros: number; databaseCpuMicros?: number })[]>(
+    cases.map((c) => [c, []]),
+  );
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(i + r) % cases.length]!;
       const pid = c.server.process.pid!;
       const cpuBefore = c.inProcess ? process.cpuUsage() : cpuSeconds(pid);
+      const databaseBefore = c.databaseCpuSeconds?.();
       const result = await c.measure(seconds);
+      const databaseCpu =
+        databaseBefore === undefined ? undefined : (c.databaseCpuSeconds?.() ?? 0) - databaseBefore;
       const cpu = c.inProcess
         ? (() => {
             const used = process.cpuUsage(cpuBefore as NodeJS.CpuUsage);
             return (used.user + used.system) / 1e6;
           })()
         : cpuSeconds(pid) - (cpuBefore as number);
-      const serverCpuMicros = result.ok > 0 ? (cpu * 1e6) / result.ok : Number.NaN;
-      log(`round ${r + 1} ${c.name}: ${describeRun(result)}, ${Math.round(serverCpuMicros)} µs CPU/request`);
+      const perOk = (seconds: number) => (result.ok > 0 ? (seconds * 1e6) / result.ok : Number.NaN);
+      const serverCpuMicros = perOk(cpu);
+      const databaseCpuMicros = databaseCpu === undefined ? undefined : perOk(databaseCpu);
+      log(
+        `round ${r + 1} ${c.name}: ${describeRun(result)}, ${Math.round(serverCpuMicros)} µs CPU/request` +
+          (databaseCpuMicros === undefined ? '' : `, database ${Math.round(databaseCpuMicros)} µs`),
+      );
       if (!c.inProcess) await settle(pid);
-      runs.get(c)!.push({ ...result, serverCpuMicros });
+      runs.get(c)!.push({
+        ...result,
+        serverCpuMicros,
+        ...(databaseCpuMicros === undefined ? {} : { databaseCpuMicros }),
+      });
     }
   }
   return cases.map((c) => {
@@ -136,11 +155,15 @@ export async function measureCases(
       p99Millis: median(results.map((r) => r.p99Millis)),
       failures: results.reduce((n, r) => n + failures(r), 0),
       serverCpuMicros: Math.round(median(results.map((r) => r.serverCpuMicros))),
+      ...(c.databaseCpuSeconds
+        ? { databaseCpuMicros: Math.round(median(results.map((r) => r.databaseCpuMicros ?? Number.NaN))) }
+        : {}),
       runs: results.map((r) => ({
         perSecond: Math.round(r.perSecond),
         p99Millis: r.p99Millis,
         failures: failures(r),
         serverCpuMicros: Math.round(r.serverCpuMicros),
+        ...(r.databaseCpuMicros === undefined ? {} : { databaseCpuMicros: Math.round(r.databaseCpuMicros) }),
       })),
     };
   });
@@ -148,6 +171,7 @@ export async function measureCases(
 
 export function statsTable(stats: readonly CaseStats[], reference?: string): string {
   const ref = reference ? stats.find((s) => s.name === reference) : undefined;
+  const database = stats.some((s) => s.databaseCpuMicros !== undefined);
   const rows: string[][] = [
     [
       'case (median of rounds)',
@@ -155,6 +179,7 @@ export function statsTable(stats: readonly CaseStats[], reference?: string): str
       'p99 ms',
       'non-2xx',
       'server CPU µs/ok',
+      ...(database ? ['database CPU µs/ok'] : []),
       ...(ref ? [`÷ ${ref.name}`] : []),
     ],
   ];
@@ -165,6 +190,7 @@ export function statsTable(stats: readonly CaseStats[], reference?: string): str
       String(round(s.p99Millis, 1)),
       String(s.failures),
       fmt(s.serverCpuMicros),
+      ...(database ? [s.databaseCpuMicros === undefined ? '' : fmt(s.databaseCpuMicros)] : []),
       ...(ref ? [`${round(s.perSecond / ref.perSecond)}×`] : []),
     ]);
   }

@@ -9,6 +9,7 @@ import {
   type ChildServer,
   CONNECTIONS,
   CodePlan,
+  commandCpuSeconds,
   fmt,
   loadResult,
   log,
@@ -23,6 +24,9 @@ const USERS = QUICK ? 30_000 : 100_000;
 /** Users whose authenticators only the raw ceiling touches. */
 const RAW_USERS = 10_000;
 const SECONDS = QUICK ? 2 : 5;
+
+/** PostgreSQL on this machine: every process named `postgres`, backends and writers alike. */
+const databaseCpuSeconds = () => commandCpuSeconds('postgres');
 
 const ACCEPT_STEP =
   "UPDATE authenticators SET last_step=$1, last_used_at=$2 WHERE id=$3 AND status='active' AND last_step < $1";
@@ -89,13 +93,13 @@ export async function run(): Promise<SuiteResult> {
         server: serve,
         inProcess: true,
         measure: (seconds) => rawCeiling(pool, rawIds, seconds, counter),
+        databaseCpuSeconds,
       };
     };
-    const ours = verifyCase(
-      'twofold serve (PostgreSQL, pool 10)',
-      serve,
-      new CodePlan({ from: 0, count: USERS }),
-    );
+    const ours: Case = {
+      ...verifyCase('twofold serve (PostgreSQL, pool 10)', serve, new CodePlan({ from: 0, count: USERS })),
+      databaseCpuSeconds,
+    };
     const stats = await measureCases([ours, rawCase(10), rawCase(CONNECTIONS)], { seconds: SECONDS });
     const [oursStats, raw10, raw50] = stats as [CaseStats, CaseStats, CaseStats];
     const ceiling = raw10.perSecond >= raw50.perSecond ? raw10 : raw50;
@@ -115,7 +119,7 @@ export async function run(): Promise<SuiteResult> {
           `POST /api/v1/me/verify against \`twofold serve\` with TWOFOLD_DATABASE_URL (pool 10, the default), ${CONNECTIONS} ` +
           `connections, ${SECONDS} s runs, 3 rounds, median. Ceiling: \`${ACCEPT_STEP}\` from this process through pg, ` +
           `${CONNECTIONS} in flight, over pools of 10 and ${CONNECTIONS} connections; the faster is the ceiling. ` +
-          'PostgreSQL on 127.0.0.1, default settings (synchronous_commit on).',
+          'PostgreSQL on 127.0.0.1, default settings (synchronous_commit on). Database CPU: all `postgres` processes, from /proc.',
         users: USERS,
         bulkLoad: report,
         results: stats,
