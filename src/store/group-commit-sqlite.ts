@@ -61,6 +61,11 @@ export class GroupCommitSqliteDriver implements Driver {
   #flushAfterSync = false;
   /** Commits made since the last fsync started (acknowledged at commit only). */
   #dirty = false;
+  /**
+   * Set while commits are held so that the WAL can start over (sqlite-wal-durability.ts): writes
+   * queue in the batch meanwhile, reads go on.
+   */
+  #held: Promise<void> | undefined;
 
   constructor(
     db: BetterSqlite3.Database,
@@ -70,6 +75,28 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#db = db;
     this.#durability = durability;
     this.#acknowledgeAtCommit = options.acknowledge === 'committed';
+    durability?.onRestartDue(() => this.#holdForWalRestart(durability));
+  }
+
+  /**
+   * Holds the commits — after an explicit transaction under way has ended — while the
+   * checkpointer copies back the rest of the WAL; the batch gathered meanwhile then commits as
+   * the first transaction of a WAL started over.
+   */
+  #holdForWalRestart(durability: SqliteWalDurability): void {
+    if (this.#held) return;
+    const held = (async () => {
+      while (this.#transaction) await this.#transaction;
+      await durability.catchUp();
+    })();
+    this.#held = held;
+    held.finally(() => {
+      this.#held = undefined;
+      if (this.#batch.length > 0 && !this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
   }
 
   /**
@@ -91,7 +118,7 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    while (this.#transaction) await this.#transaction;
+    while (this.#transaction || this.#held) await (this.#transaction ?? this.#held);
     this.#transaction = new Promise((resolve) => {
       this.#endTransaction = resolve;
     });
@@ -151,6 +178,8 @@ export class GroupCommitSqliteDriver implements Driver {
     }
     const batch = this.#batch;
     if (batch.length === 0) return;
+    // Held for a WAL restart: the batch grows until the hold ends, which flushes it.
+    if (this.#held && !options.force) return;
     if (this.#syncing && !options.force && !this.#acknowledgeAtCommit) {
       // Committing now would only wait for that fsync and then need one of its own. Gathering
       // the writes until it ends makes fewer, larger commits, and hot pages are written once.

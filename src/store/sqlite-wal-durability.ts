@@ -19,7 +19,13 @@ import { Worker } from 'node:worker_threads';
  *   everything committed before it (src/store/group-commit-sqlite.ts) — so what anyone is told
  *   is on disk, exactly as with FULL; commits made while an fsync runs share the next one;
  * - runs PASSIVE checkpoints from a worker thread with a connection of its own, which never
- *   blocks the writer.
+ *   blocks the writer;
+ * - keeps the WAL from growing without end. SQLite writes the WAL from its start again only when
+ *   a write transaction begins while every frame is already copied back, and under steady load a
+ *   commit always lands while a background checkpoint runs: the WAL grew by ~40 MB a second on
+ *   the bench and never shrank. So when a checkpoint reports a WAL past `restartAfterFrames`, the
+ *   writer (group-commit-sqlite.ts) holds its commits — queued, the event loop runs on — while
+ *   the worker copies the few frames written since, and the next commit starts the WAL over.
  *
  * One difference from FULL remains: the process may act on a committed row a few milliseconds
  * before its fsync finishes. Whatever it then says waits for that fsync.
@@ -37,18 +43,58 @@ export class SqliteWalDurability {
   #commits = 0;
   #closed = false;
   readonly #syncEveryCommit: boolean;
+  readonly #checkpointIntervalMs: number;
+  readonly #restartAfterFrames: number;
+  /** Told when the WAL should start over; the writer then calls `catchUp` with its commits held. */
+  #onRestartDue: (() => void) | undefined;
+  /** The answer awaited from the worker's catch-up checkpoint. */
+  #catchingUp: Deferred | undefined;
 
   /**
    * @param options.syncEveryCommit `false` for `TWOFOLD_SQLITE_SYNCHRONOUS=NORMAL`: commits are
    *   not fsynced (a power loss may lose the last ones), checkpoints still leave the event loop.
+   * @param options.checkpointIntervalMs How often the worker checkpoints (tests shorten it).
+   * @param options.restartAfterFrames WAL frames (pages) past which the WAL is made to start over.
    */
   constructor(
     private readonly databaseFile: string,
-    options: { readonly syncEveryCommit: boolean },
+    options: {
+      readonly syncEveryCommit: boolean;
+      readonly checkpointIntervalMs?: number;
+      readonly restartAfterFrames?: number;
+    },
   ) {
     this.#walFile = `${databaseFile}-wal`;
     this.#directory = dirname(databaseFile);
     this.#syncEveryCommit = options.syncEveryCommit;
+    this.#checkpointIntervalMs = options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS;
+    this.#restartAfterFrames = options.restartAfterFrames ?? RESTART_AFTER_FRAMES;
+  }
+
+  /** The writer's hook: called when the WAL is long enough to be started over (see the class). */
+  onRestartDue(listener: () => void): void {
+    this.#onRestartDue = listener;
+  }
+
+  /**
+   * With the writer's commits held: has the worker copy back what is left of the WAL, so that the
+   * next write transaction starts it over. Resolves when it has, or after `CATCH_UP_TIMEOUT_MS`
+   * (a worker that died or hangs must not hold the writes for long).
+   */
+  catchUp(): Promise<void> {
+    const worker = this.#checkpointer;
+    if (!worker || this.#closed) return Promise.resolve();
+    if (!this.#catchingUp) {
+      const answer = deferred();
+      this.#catchingUp = answer;
+      const timer = setTimeout(() => answer.resolve(), CATCH_UP_TIMEOUT_MS);
+      answer.promise.finally(() => {
+        clearTimeout(timer);
+        if (this.#catchingUp === answer) this.#catchingUp = undefined;
+      });
+      worker.postMessage('checkpoint');
+    }
+    return this.#catchingUp.promise;
   }
 
   /** Called after each COMMIT; resolves when everything committed so far is on disk. */
@@ -142,13 +188,19 @@ export class SqliteWalDurability {
       workerData: {
         file: this.databaseFile,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        intervalMs: CHECKPOINT_INTERVAL_MS,
+        intervalMs: this.#checkpointIntervalMs,
       },
     });
     // A checkpoint that fails is retried at the next interval; a checkpointer that died is
-    // replaced at the next commit. The WAL just grows meanwhile.
+    // replaced at the next commit. The WAL just grows meanwhile. Each checkpoint reports the
+    // WAL's length; a catch-up (asked for by `catchUp`) says when it is done.
     worker.on('exit', () => {
       if (this.#checkpointer === worker) this.#checkpointer = undefined;
+      this.#catchingUp?.resolve();
+    });
+    worker.on('message', (report: CheckpointReport) => {
+      if (report.catchUp) this.#catchingUp?.resolve();
+      else if (report.log >= this.#restartAfterFrames && !this.#catchingUp) this.#onRestartDue?.();
     });
     worker.on('error', () => {});
     worker.unref();
@@ -166,11 +218,27 @@ const MIN_SYNC_INTERVAL_MS = 4;
 /** Commits after which a process starts checkpointing in the background. */
 const CHECKPOINTER_AFTER_COMMITS = 64;
 
-/**
- * How often the WAL is copied back into the database file. At 5,000 verifications a second
- * (~6 pages each) that keeps the WAL near 12 MB.
- */
+/** How often the WAL is copied back into the database file. */
 const CHECKPOINT_INTERVAL_MS = 250;
+
+/**
+ * WAL frames (4 KiB pages) past which the WAL is made to start over: 16 MiB, about a second of
+ * verifications at full load. Each time, the writes wait a few milliseconds (`catchUp`).
+ */
+const RESTART_AFTER_FRAMES = 4096;
+
+/** The longest the writes are held for a catch-up checkpoint. */
+const CATCH_UP_TIMEOUT_MS = 1_000;
+
+/** What the worker posts after each checkpoint: `wal_checkpoint`'s frame counts. */
+interface CheckpointReport {
+  /** Frames in the WAL. */
+  readonly log: number;
+  /** Frames of it copied into the database file. */
+  readonly checkpointed: number;
+  /** True for the checkpoint `catchUp` asked for. */
+  readonly catchUp: boolean;
+}
 
 // Plain CommonJS, evaluated in the worker: it runs the same from the sources (tests) and the build.
 const CHECKPOINTER_SOURCE = `
@@ -179,10 +247,17 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('synchronous = FULL');
 db.pragma('cache_size = -512');
-const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
-}, workerData.intervalMs);
-parentPort.once('message', () => {
+function checkpoint(catchUp) {
+  let report = { log: 0, checkpointed: 0, catchUp };
+  try {
+    const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+    report = { log: row.log, checkpointed: row.checkpointed, catchUp };
+  } catch {}
+  parentPort.postMessage(report);
+}
+const timer = setInterval(() => checkpoint(false), workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message === 'checkpoint') return checkpoint(true);
   clearInterval(timer);
   db.close();
   parentPort.close();

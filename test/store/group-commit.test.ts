@@ -219,6 +219,47 @@ describe('SQLite group commit with the WAL fsynced off the event loop', () => {
     expect(() => statSync(`${file()}-wal`)).toThrow();
   });
 
+  it('starts the WAL over under steady writes instead of letting it grow', async () => {
+    // The server's settings, with a checkpoint every 20 ms and a restart past 64 frames (256 KiB).
+    raw.pragma('wal_autocheckpoint = 0');
+    raw.pragma('journal_size_limit = 1048576');
+    const durability = new SqliteWalDurability(file(), {
+      syncEveryCommit: true,
+      checkpointIntervalMs: 20,
+      restartAfterFrames: 64,
+    });
+    const driver = new GroupCommitSqliteDriver(raw, durability, { acknowledge: 'committed' });
+    const db = new Kysely<Db>({ dialect: groupCommitSqliteDialect(raw, durability, driver) });
+    // Twenty writers, as twenty requests that each write and then wait for the fsync before
+    // answering: commits never stop, so a checkpoint never finds the WAL still. ~30 MB of WAL
+    // frames in all; without the restart the WAL keeps every one of them.
+    const writers = 20;
+    const rowsEach = 200;
+    let largestWal = 0;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let i = 0; i < rowsEach; i += 1) {
+          await db
+            .insertInto('items')
+            .values({ id: w * rowsEach + i, name: `${w}-${i}`.padEnd(2000, '.') })
+            .execute();
+          await driver.durable();
+          // Once running (the checkpointer starts after 64 commits): the WAL's size from then on.
+          if (w === 0 && i >= rowsEach / 2 && i % 10 === 0) {
+            largestWal = Math.max(largestWal, statSync(`${file()}-wal`).size);
+          }
+        }
+      }),
+    );
+    const rows = writers * rowsEach;
+    await driver.durable();
+    expect(largestWal).toBeGreaterThan(0);
+    // Frames of ~20 ms of writes between a checkpoint and the restart, cut back to 1 MiB at it.
+    expect(largestWal).toBeLessThan(8 * 1024 * 1024);
+    expect(raw.prepare('select count(*) as n from items').get()).toEqual({ n: rows });
+    await db.destroy();
+  });
+
   describe("acknowledged at commit (the server's mode)", () => {
     const open = () => {
       const durability = new GatedDurability(file(), { syncEveryCommit: true });
