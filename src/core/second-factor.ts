@@ -1,6 +1,6 @@
 import { verifyTotp } from '../otp/index.js';
 import type { Keyring } from '../security/index.js';
-import type { Store, UserRow } from '../store/index.js';
+import type { Store, TotpMatch, UserRow } from '../store/index.js';
 import type { AuditEntry, AuditLog } from './audit.js';
 import { type BackupCodes, normalizeBackupCode } from './backup-codes.js';
 import type { Clock } from './clock.js';
@@ -57,61 +57,47 @@ export class SecondFactor {
     const backupCode = normalizeBackupCode(rawCode);
     if (backupCode) return this.verifyBackupCode(user, backupCode, context);
     const { store, keyring, clock, audit } = this.deps;
-    const throttleKey = throttleKeys.secondFactor(user.id);
     const now = clock.now();
-    // Counted before checking: a burst of parallel guesses cannot outrun the counter. The
-    // devices come with the count (one statement on PostgreSQL); none is checked unless it
-    // was counted.
-    const attempt = await store.totpAttempts.start({
-      throttleKey,
+    const code = rawCode.replace(/\s+/g, '');
+    const success: AuditEntry | undefined =
+      context.purpose === 'step_up'
+        ? { type: 'step_up.succeeded', userId: user.id, ip: context.ip, detail: { method: 'totp' } }
+        : undefined;
+    // The store counts the attempt and checks the code in one step, or counts it first: a burst
+    // of parallel guesses cannot outrun the counter. The database decides who used a step first
+    // (RFC 6238 §5.2), and what follows from a success — the failures in a row end, the session's
+    // proof, the audit event — is written with it, and only if it won.
+    const outcome = await store.totpAttempts.attempt({
+      throttleKey: throttleKeys.secondFactor(user.id),
       userId: user.id,
       now,
       schedule: THROTTLE_POLICIES.secondFactor,
+      check: (devices) => {
+        const matches: TotpMatch[] = [];
+        for (const device of devices) {
+          const secret = keyring.unseal(device.secret_sealed as string, totpSecretContext(device.id));
+          const result = verifyTotp({
+            code,
+            secret,
+            atMillis: now,
+            digits: device.digits ?? 6,
+            periodSeconds: device.period_seconds ?? 30,
+            afterTimeStep: device.last_step,
+          });
+          secret.fill(0);
+          if (result.valid) matches.push({ authenticatorId: device.id, step: result.timeStep });
+        }
+        return matches;
+      },
+      sessionIdHash: context.proveSession,
+      audit: success && audit.event(success),
     });
-    if (!attempt.allowed) throw throttled(attempt, now);
-    const { failures, devices } = attempt;
-    const code = rawCode.replace(/\s+/g, '');
-    let replayed = false;
-
-    for (const device of devices) {
-      const secret = keyring.unseal(device.secret_sealed as string, totpSecretContext(device.id));
-      const result = verifyTotp({
-        code,
-        secret,
-        atMillis: now,
-        digits: device.digits ?? 6,
-        periodSeconds: device.period_seconds ?? 30,
-        afterTimeStep: device.last_step,
-      });
-      secret.fill(0);
-      if (!result.valid) {
-        continue;
-      }
-      const success: AuditEntry | undefined =
-        context.purpose === 'step_up'
-          ? { type: 'step_up.succeeded', userId: user.id, ip: context.ip, detail: { method: 'totp' } }
-          : undefined;
-      // The database decides who used the step first (RFC 6238 §5.2): of two racing requests
-      // with the same code, the loser sees `false` here and fails like any replay. What follows
-      // from a success is written with it and only if it won: the failures in a row end (and a
-      // lock, since the attempt that reached the lock threshold was counted and locked before
-      // it was checked, and being right must not leave the account locked), the session's proof
-      // and the audit event.
-      const accepted = await store.totpAttempts.accept({
-        authenticatorId: device.id,
-        step: result.timeStep,
-        now,
-        throttleKey,
-        clearLock: failures >= lockThreshold,
-        sessionIdHash: context.proveSession,
-        audit: success && audit.event(success),
-      });
-      if (accepted) {
-        if (success) audit.announce(success);
-        return { method: 'totp', authenticatorId: device.id };
-      }
-      replayed = true;
+    if (outcome.status === 'refused') throw throttled(outcome, now);
+    if (outcome.status === 'accepted') {
+      if (success) audit.announce(success);
+      return { method: 'totp', authenticatorId: outcome.authenticatorId };
     }
+    const { failures, replayed } = outcome;
 
     if (failures >= lockThreshold) {
       await audit.record({

@@ -22,31 +22,15 @@ export interface ListAuditOptions {
 }
 
 export class AuditRepository {
-  readonly #insert: PreparedQuery<Omit<AuditEventRow, 'id'>, unknown>;
+  readonly #insert: PreparedQuery<AuditRowValues, unknown>;
 
   constructor(private readonly db: Kysely<Database>) {
     // Every verification and login appends an event: compiled once.
-    this.#insert = new PreparedQuery(db, (p) =>
-      db.insertInto('audit_events').values({
-        created_at: p.created_at,
-        type: p.type,
-        user_id: p.user_id,
-        actor_id: p.actor_id,
-        ip: p.ip,
-        detail: p.detail,
-      }),
-    );
+    this.#insert = new PreparedQuery(db, (p) => appendAuditQuery(db, p));
   }
 
   async append(event: NewAuditEvent): Promise<void> {
-    await this.#insert.execute({
-      created_at: event.at,
-      type: event.type,
-      user_id: event.userId ?? null,
-      actor_id: event.actorId ?? null,
-      ip: event.ip ?? null,
-      detail: JSON.stringify(event.detail ?? {}),
-    });
+    await this.#insert.execute(auditRow(event));
   }
 
   /** Newest first. */
@@ -57,4 +41,29 @@ export class AuditRepository {
     if (options.beforeId !== undefined) query = query.where('id', '<', options.beforeId);
     return query.limit(options.limit ?? 100).execute();
   }
+}
+
+export type AuditRowValues = Omit<AuditEventRow, 'id'>;
+
+/** An event as the row `appendAuditQuery` inserts. */
+export function auditRow(event: NewAuditEvent): AuditRowValues {
+  return {
+    created_at: event.at,
+    type: event.type,
+    user_id: event.userId ?? null,
+    actor_id: event.actorId ?? null,
+    ip: event.ip ?? null,
+    detail: JSON.stringify(event.detail ?? {}),
+  };
+}
+
+export function appendAuditQuery(db: Kysely<Database>, p: AuditRowValues) {
+  return db.insertInto('audit_events').values({
+    created_at: p.created_at,
+    type: p.type,
+    user_id: p.user_id,
+    actor_id: p.actor_id,
+    ip: p.ip,
+    detail: p.detail,
+  });
 }

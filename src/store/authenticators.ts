@@ -21,14 +21,7 @@ export class AuthenticatorRepository {
 
   constructor(private readonly db: Kysely<Database>) {
     // The two statements of every code check, compiled once (prepared.ts).
-    this.#activeTotp = new PreparedQuery(db, (p) =>
-      db
-        .selectFrom('authenticators')
-        .select(['id', 'secret_sealed', 'digits', 'period_seconds', 'last_step'])
-        .where('user_id', '=', p.userId)
-        .where('status', '=', 'active')
-        .where('kind', '=', 'totp'),
-    );
+    this.#activeTotp = new PreparedQuery(db, (p) => activeTotpQuery(db, p));
     this.#activeKinds = new PreparedQuery(db, (p) =>
       db
         .selectFrom('authenticators')
@@ -36,14 +29,7 @@ export class AuthenticatorRepository {
         .where('user_id', '=', p.userId)
         .where('status', '=', 'active'),
     );
-    this.#acceptTotpStep = new PreparedQuery(db, (p) =>
-      db
-        .updateTable('authenticators')
-        .set({ last_step: p.step, last_used_at: p.now })
-        .where('id', '=', p.id)
-        .where('status', '=', 'active')
-        .where('last_step', '<', p.step),
-    );
+    this.#acceptTotpStep = new PreparedQuery(db, (p) => acceptTotpStepQuery(db, p));
   }
 
   async insert(row: NewAuthenticatorRow): Promise<void> {
@@ -194,4 +180,24 @@ export class AuthenticatorRepository {
       .execute();
     return rows.map((r) => ({ id: r.id, secret_sealed: r.secret_sealed as string }));
   }
+}
+
+/** A user's active TOTP devices, with what checking a code needs of each. */
+export function activeTotpQuery(db: Kysely<Database>, p: { userId: string }) {
+  return db
+    .selectFrom('authenticators')
+    .select(['id', 'secret_sealed', 'digits', 'period_seconds', 'last_step'])
+    .where('user_id', '=', p.userId)
+    .where('status', '=', 'active')
+    .where('kind', '=', 'totp');
+}
+
+/** The replay guard of RFC 6238 §5.2 as one conditional UPDATE: see `acceptTotpStep`. */
+export function acceptTotpStepQuery(db: Kysely<Database>, p: { id: string; step: number; now: number }) {
+  return db
+    .updateTable('authenticators')
+    .set({ last_step: p.step, last_used_at: p.now })
+    .where('id', '=', p.id)
+    .where('status', '=', 'active')
+    .where('last_step', '<', p.step);
 }

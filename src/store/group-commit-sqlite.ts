@@ -13,14 +13,17 @@ import {
 } from 'kysely';
 import type { SqliteWalDurability } from './sqlite-wal-durability.js';
 
+/** A write, or a unit of reads and writes, waiting for the next batch. */
 interface PendingWrite {
-  readonly statement: BetterSqlite3.Statement;
-  readonly parameters: readonly unknown[];
-  readonly resolve: (result: QueryResult<unknown>) => void;
+  readonly execute: () => unknown;
+  readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
-  result?: QueryResult<unknown>;
+  result?: unknown;
   error?: unknown;
 }
+
+/** Runs a compiled query at once, inside a unit (see `GroupCommitSqliteDriver.unit`). */
+export type RunCompiled = (query: CompiledQuery) => QueryResult<unknown>;
 
 /**
  * SQLite with group commit. Every write made outside an explicit transaction joins the batch
@@ -31,6 +34,10 @@ interface PendingWrite {
  *
  * Reads run at once. Explicit transactions get the connection to themselves: batches and
  * reads wait until they end, so nothing outside ever sees their uncommitted rows.
+ *
+ * A unit (`unit`) is a synchronous function of reads and writes that joins the batch like a
+ * write: it runs inside the batch's transaction, behind a savepoint, with nothing else in
+ * between — atomic, on one process or several (the batch holds SQLite's write lock).
  *
  * With a `SqliteWalDurability`, the COMMIT itself does not fsync; a write (or an explicit
  * transaction) is reported done only once the durability's fsync of the WAL has finished.
@@ -66,6 +73,9 @@ export class GroupCommitSqliteDriver implements Driver {
    * queue in the batch meanwhile, reads go on.
    */
   #held: Promise<void> | undefined;
+  #unitStatements:
+    | { readonly begin: BetterSqlite3.Statement; readonly release: BetterSqlite3.Statement; readonly undo: BetterSqlite3.Statement }
+    | undefined;
 
   constructor(
     db: BetterSqlite3.Database,
@@ -155,13 +165,48 @@ export class GroupCommitSqliteDriver implements Driver {
     }
     const statement = this.#prepare(query.sql);
     if (connection.inTransaction || statement.readonly) return run(statement, query.parameters);
+    return this.#enqueue(() => run(statement, query.parameters)) as Promise<QueryResult<unknown>>;
+  }
+
+  /**
+   * Runs `work` in the next batch's transaction (at once inside an explicit one), and resolves
+   * with its result as a write would: at its commit or its fsync. Its statements run through
+   * `run`, synchronously; if it throws, what it wrote is undone and the rest of the batch commits.
+   * @internal
+   */
+  async unit<T>(connection: GroupCommitConnection, work: (run: RunCompiled) => T): Promise<T> {
+    if (connection.inTransaction) return this.#savepointed(work);
+    while (this.#transaction) await this.#transaction;
+    return this.#enqueue(() => this.#savepointed(work)) as Promise<T>;
+  }
+
+  #enqueue(execute: () => unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.#batch.push({ statement, parameters: query.parameters, resolve, reject });
+      this.#batch.push({ execute, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  #savepointed<T>(work: (run: RunCompiled) => T): T {
+    this.#unitStatements ??= {
+      begin: this.#db.prepare('savepoint unit'),
+      release: this.#db.prepare('release unit'),
+      undo: this.#db.prepare('rollback to unit'),
+    };
+    const { begin, release, undo } = this.#unitStatements;
+    begin.run();
+    try {
+      const result = work((query) => run(this.#prepare(query.sql), query.parameters));
+      release.run();
+      return result;
+    } catch (error) {
+      undo.run();
+      release.run();
+      throw error;
+    }
   }
 
   /** @internal */
@@ -200,7 +245,7 @@ export class GroupCommitSqliteDriver implements Driver {
         // A failing statement undoes only itself (SQLite's statement-level abort); the rest
         // of the batch commits as if each had been on its own.
         try {
-          write.result = run(write.statement, write.parameters);
+          write.result = write.execute();
         } catch (error) {
           write.error = error;
         }
@@ -268,10 +313,15 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 }
 
-class GroupCommitConnection implements DatabaseConnection {
+export class GroupCommitConnection implements DatabaseConnection {
   inTransaction = false;
 
   constructor(private readonly driver: GroupCommitSqliteDriver) {}
+
+  /** See `GroupCommitSqliteDriver.unit`. */
+  unit<T>(work: (run: RunCompiled) => T): Promise<T> {
+    return this.driver.unit(this, work);
+  }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     return this.driver.execute(this, query) as Promise<QueryResult<R>>;
@@ -287,7 +337,7 @@ class GroupCommitConnection implements DatabaseConnection {
 
 function settle(batch: readonly PendingWrite[]): void {
   for (const write of batch) {
-    if (write.error === undefined) write.resolve(write.result as QueryResult<unknown>);
+    if (write.error === undefined) write.resolve(write.result);
     else write.reject(write.error);
   }
 }
@@ -318,4 +368,17 @@ export function groupCommitSqliteDialect(
     createAdapter: () => new SqliteAdapter(),
     createIntrospector: (kysely: Kysely<unknown>) => new SqliteIntrospector(kysely),
   };
+}
+
+/**
+ * Runs `work` as one unit of the group commit on the connection Kysely provides: the database's
+ * own, or the one of the transaction `db` is bound to.
+ */
+export function runSqliteUnit<T>(db: Pick<Kysely<unknown>, 'getExecutor'>, work: (run: RunCompiled) => T): Promise<T> {
+  return db.getExecutor().provideConnection(async (connection) => {
+    if (!(connection instanceof GroupCommitConnection)) {
+      throw new TypeError('A SQLite unit needs the group-commit driver (store/database.ts)');
+    }
+    return connection.unit(work);
+  });
 }

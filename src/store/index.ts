@@ -16,7 +16,7 @@ export type { Database } from './schema.js';
 export type { NewSessionRow, SessionPatch, SessionRow } from './sessions.js';
 export { Store } from './store.js';
 export type { AttemptReservation, ThrottleRow, ThrottleSchedule } from './throttles.js';
-export type { TotpAcceptance, TotpAttemptStart } from './totp-attempts.js';
+export type { TotpAttempt, TotpAttemptOutcome, TotpMatch } from './totp-attempts.js';
 export {
   countRows,
   readTable,

@@ -21,9 +21,14 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
   ) {}
 
   execute(values: Values): Promise<QueryResult<Row>> {
+    return this.db.executeQuery(this.compile(values));
+  }
+
+  /** The query with these values, to run elsewhere (a SQLite unit: group-commit-sqlite.ts). */
+  compile(values: Values): CompiledQuery<Row> {
     const compiled = this.#compiled ?? this.#compile();
     const parameters = this.#slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
-    return this.db.executeQuery({ ...compiled, parameters });
+    return { ...compiled, parameters };
   }
 
   async rows(values: Values): Promise<Row[]> {

@@ -49,12 +49,7 @@ export class SessionRepository {
         .where('sessions.id_hash', '=', p.idHash)
         .where('sessions.expires_at', '>', p.now),
     );
-    this.#recordSecondFactor = new PreparedQuery(db, (p) =>
-      db
-        .updateTable('sessions')
-        .set({ second_factor_at: p.now, last_seen_at: p.now })
-        .where('id_hash', '=', p.idHash),
-    );
+    this.#recordSecondFactor = new PreparedQuery(db, (p) => recordSecondFactorQuery(db, p));
     this.#insert = new PreparedQuery(db, (p) =>
       db.insertInto('sessions').values({
         id_hash: p.id_hash,
@@ -162,4 +157,12 @@ export class SessionRepository {
     const result = await this.db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+/** A second factor was just proven in the session: the hot path of `/me/verify`. */
+export function recordSecondFactorQuery(db: Kysely<Database>, p: { idHash: string; now: number }) {
+  return db
+    .updateTable('sessions')
+    .set({ second_factor_at: p.now, last_seen_at: p.now })
+    .where('id_hash', '=', p.idHash);
 }

@@ -44,7 +44,7 @@ export class Store {
     this.meta = new MetaRepository(db);
     this.webauthnChallenges = new WebauthnChallengeRepository(db);
     this.webauthnCredentials = new WebauthnCredentialRepository(db);
-    this.totpAttempts = new TotpAttemptRepository(db, this);
+    this.totpAttempts = new TotpAttemptRepository(db, this.throttles);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

@@ -39,16 +39,9 @@ export class ThrottleRepository {
   readonly #find: PreparedQuery<{ key: string }, ThrottleRow>;
 
   constructor(private readonly db: Kysely<Database>) {
-    const reset = (p: { key: string; now: number }) =>
-      db
-        .updateTable('throttles')
-        .set({ failures: 0, blocked_until: 0, updated_at: p.now })
-        .where('key', '=', p.key);
-    this.#succeed = new PreparedQuery(db, (p) => reset(p).where('locked', '=', 0));
-    this.#succeedClearingLock = new PreparedQuery(db, (p) => reset(p).set({ locked: 0 }));
-    this.#find = new PreparedQuery(db, (p) =>
-      db.selectFrom('throttles').selectAll().where('key', '=', p.key),
-    );
+    this.#succeed = new PreparedQuery(db, (p) => throttleSuccessQuery(db, p, { clearLock: false }));
+    this.#succeedClearingLock = new PreparedQuery(db, (p) => throttleSuccessQuery(db, p, { clearLock: true }));
+    this.#find = new PreparedQuery(db, (p) => findThrottleQuery(db, p));
   }
 
   async reserveAttempt(key: string, now: number, schedule: ThrottleSchedule): Promise<AttemptReservation> {
@@ -134,6 +127,24 @@ export function reserveAttemptQuery(
         .where('throttles.locked', '=', 0),
     )
     .returning('failures');
+}
+
+/** A key's counter as it stands. */
+export function findThrottleQuery(db: Kysely<Database>, p: { key: string }) {
+  return db.selectFrom('throttles').selectAll().where('key', '=', p.key);
+}
+
+/** A success: the failures in a row end; a lock too, with `clearLock`, else a locked key is left as it is. */
+export function throttleSuccessQuery(
+  db: Kysely<Database>,
+  p: { key: string; now: number },
+  options: { readonly clearLock: boolean },
+) {
+  const reset = db
+    .updateTable('throttles')
+    .set({ failures: 0, blocked_until: 0, updated_at: p.now })
+    .where('key', '=', p.key);
+  return options.clearLock ? reset.set({ locked: 0 }) : reset.where('locked', '=', 0);
 }
 
 export function reserveValues(key: string, now: number, schedule: ThrottleSchedule): ReserveValues {

@@ -1,34 +1,62 @@
 import { type Kysely, sql } from 'kysely';
-import type { AuditRepository, NewAuditEvent } from './audit.js';
-import type { AuthenticatorRepository, TotpDeviceRow } from './authenticators.js';
+import { type AuditRowValues, appendAuditQuery, auditRow, type NewAuditEvent } from './audit.js';
+import { acceptTotpStepQuery, activeTotpQuery, type TotpDeviceRow } from './authenticators.js';
 import { isPostgres } from './dialect.js';
+import { runSqliteUnit } from './group-commit-sqlite.js';
 import { PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
-import type { SessionRepository } from './sessions.js';
+import { recordSecondFactorQuery } from './sessions.js';
 import {
-  type AttemptReservation,
+  findThrottleQuery,
   type ReserveValues,
   reserveAttemptQuery,
   reserveValues,
   type ThrottleRepository,
+  type ThrottleRow,
   type ThrottleSchedule,
+  throttleSuccessQuery,
 } from './throttles.js';
 
-export type TotpAttemptStart =
-  | { readonly allowed: true; readonly failures: number; readonly devices: readonly TotpDeviceRow[] }
-  | (AttemptReservation & { readonly allowed: false });
+/** A device and time step a code is valid for: what `TotpAttempt.check` finds. */
+export interface TotpMatch {
+  readonly authenticatorId: string;
+  readonly step: number;
+}
 
-export interface TotpAcceptance {
+export interface TotpAttempt {
+  readonly throttleKey: string;
+  readonly userId: string;
+  readonly now: number;
+  readonly schedule: ThrottleSchedule;
+  /**
+   * Checks the code against the user's active TOTP devices: where it is valid, for a step newer
+   * than the device's last. Synchronous and pure (it may run inside a SQLite transaction).
+   */
+  readonly check: (devices: readonly TotpDeviceRow[]) => readonly TotpMatch[];
+  /** A session whose second-factor proof an accepted code renews (step-up with an API token). */
+  readonly sessionIdHash?: string | undefined;
+  /** The audit event of a success, written with it. */
+  readonly audit?: NewAuditEvent | undefined;
+}
+
+export type TotpAttemptOutcome =
+  /** Not checked: the key is blocked until then, or locked. Not counted either. */
+  | { readonly status: 'refused'; readonly blockedUntil: number; readonly locked: boolean }
+  | { readonly status: 'accepted'; readonly authenticatorId: string }
+  /**
+   * Counted as a failure: `failures` in a row, this one included. `replayed`: the code was valid
+   * but its step was taken by another request first (RFC 6238 §5.2).
+   */
+  | { readonly status: 'failed'; readonly failures: number; readonly replayed: boolean };
+
+interface TotpAcceptance {
   readonly authenticatorId: string;
   readonly step: number;
   readonly now: number;
-  /** The attempt's throttle key: its failures in a row end with the accepted step. */
   readonly throttleKey: string;
   /** Also lift a lock: the attempt that reached the lock threshold was right after all. */
   readonly clearLock: boolean;
-  /** A session whose second-factor proof this step renews (step-up with an API login token). */
   readonly sessionIdHash?: string | undefined;
-  /** The audit event of the success. */
   readonly audit?: NewAuditEvent | undefined;
 }
 
@@ -51,103 +79,137 @@ type AcceptValues = {
 type StartRow = { [K in keyof TotpDeviceRow]: TotpDeviceRow[K] | null } & { failures: number };
 
 /**
- * The reads and writes of one TOTP code check, in as few statements as each engine allows.
+ * One TOTP code check with its reads and writes, each engine the fastest way it is safe.
  *
- * On PostgreSQL every statement is a round trip, and on loopback the socket write of each one
- * costs the server about as much CPU as the query (bench/findings.md, fifth pass): a check was
- * seven of them and five commits. Here it is two, with one commit each: counting the attempt
- * and reading the devices; then accepting the step with everything that follows from it. The
- * rules are unchanged — the attempt is counted before any code is checked, and the step is
- * accepted by the conditional UPDATE alone (RFC 6238 §5.2) — and the follow-ups are conditioned
- * on that UPDATE inside the same statement, so they happen exactly when it did.
+ * The rule on both: no code is checked unless its attempt is counted first or in the same atomic
+ * step, so a burst of parallel guesses can have no more of them checked than the throttle allows
+ * (RFC 4226 §7.3); and the step is accepted by the conditional UPDATE alone (RFC 6238 §5.2), with
+ * what follows from a success — the failures in a row end, the session's proof, the audit event
+ * — written only if it was, and with it.
  *
- * SQLite has no round trips, no data-modifying CTEs, and gathers concurrent writes into one
- * commit anyway (group-commit-sqlite.ts): there the same steps are the repositories' statements.
+ * SQLite: the whole check is one unit of the group commit (group-commit-sqlite.ts): read the
+ * counter, refuse if blocked, read the devices, check, then either accept with the follow-ups or
+ * count the failure — synchronously, inside the batch's transaction, so no other attempt on any
+ * process runs in between. Checked and counted in one step is as strict as counted first, and a
+ * success with no failures before it writes nothing to the counter: on the verify path that was
+ * an upsert, a reset, and two more pages per verification in two commits.
+ *
+ * PostgreSQL: every statement is a round trip, and on loopback the socket write of each costs the
+ * server about as much CPU as the query (bench/findings.md, fifth pass); a check was seven
+ * statements and five commits. Here it is two, one commit each: the counting upsert with the
+ * devices joined to its returned row; then the conditional UPDATE with the follow-ups as
+ * data-modifying CTEs guarded by `exists (select from accepted)`. The check runs between them,
+ * in the server, as only it can unseal the secrets.
  */
 export class TotpAttemptRepository {
   readonly #postgres: boolean;
-  /** PostgreSQL: one compiled "count and read" per throttle schedule (its numbers are SQL). */
+  /** One compiled counting upsert (and, on PostgreSQL, device read) per schedule: its numbers are SQL. */
   readonly #start = new Map<ThrottleSchedule, PreparedQuery<ReserveValues & { userId: string }, StartRow>>();
+  readonly #reserve = new Map<ThrottleSchedule, PreparedQuery<ReserveValues, { failures: number }>>();
   readonly #accept: PreparedQuery<AcceptValues, { id: string }>;
+  readonly #unit: {
+    readonly findThrottle: PreparedQuery<{ key: string }, ThrottleRow>;
+    readonly devices: PreparedQuery<{ userId: string }, TotpDeviceRow>;
+    readonly acceptStep: PreparedQuery<{ id: string; step: number; now: number }, unknown>;
+    readonly endFailures: PreparedQuery<{ key: string; now: number }, unknown>;
+    readonly proveSession: PreparedQuery<{ idHash: string; now: number }, unknown>;
+    readonly audit: PreparedQuery<AuditRowValues, unknown>;
+  };
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly repositories: {
-      readonly throttles: ThrottleRepository;
-      readonly authenticators: AuthenticatorRepository;
-      readonly sessions: SessionRepository;
-      readonly audit: AuditRepository;
-    },
+    private readonly throttles: ThrottleRepository,
   ) {
     this.#postgres = isPostgres(db);
     this.#accept = new PreparedQuery(db, (p) => acceptQuery(db, p));
+    this.#unit = {
+      findThrottle: new PreparedQuery(db, (p) => findThrottleQuery(db, p)),
+      devices: new PreparedQuery(db, (p) => activeTotpQuery(db, p)),
+      acceptStep: new PreparedQuery(db, (p) => acceptTotpStepQuery(db, p)),
+      endFailures: new PreparedQuery(db, (p) => throttleSuccessQuery(db, p, { clearLock: false })),
+      proveSession: new PreparedQuery(db, (p) => recordSecondFactorQuery(db, p)),
+      audit: new PreparedQuery(db, (p) => appendAuditQuery(db, p)),
+    };
   }
 
-  /**
-   * Counts the attempt — refused while the key is blocked or locked — and reads the user's active
-   * TOTP devices to check the code against. No code may be checked unless this allowed it.
-   */
-  async start(input: {
-    readonly throttleKey: string;
-    readonly userId: string;
-    readonly now: number;
-    readonly schedule: ThrottleSchedule;
-  }): Promise<TotpAttemptStart> {
-    const { throttleKey, userId, now, schedule } = input;
-    const { throttles, authenticators } = this.repositories;
-    if (!this.#postgres) {
-      const [reservation, devices] = await Promise.all([
-        throttles.reserveAttempt(throttleKey, now, schedule),
-        authenticators.listActiveTotp(userId),
-      ]);
-      return reservation.allowed ? { ...reservation, devices } : reservation;
-    }
-    const rows = await this.#startQuery(schedule).rows({
-      ...reserveValues(throttleKey, now, schedule),
-      userId,
+  /** Counts, checks and decides one code (see the class). */
+  attempt(attempt: TotpAttempt): Promise<TotpAttemptOutcome> {
+    return this.#postgres ? this.#attemptOnPostgres(attempt) : this.#attemptOnSqlite(attempt);
+  }
+
+  #attemptOnSqlite(attempt: TotpAttempt): Promise<TotpAttemptOutcome> {
+    const { throttleKey, userId, now, schedule, check, sessionIdHash, audit } = attempt;
+    const unit = this.#unit;
+    const reserve = this.#reserveQuery(schedule);
+    return runSqliteUnit(this.db, (run): TotpAttemptOutcome => {
+      const counter = run(unit.findThrottle.compile({ key: throttleKey })).rows[0] as ThrottleRow | undefined;
+      if (counter && (counter.locked === 1 || counter.blocked_until > now)) {
+        return { status: 'refused', blockedUntil: counter.blocked_until, locked: counter.locked === 1 };
+      }
+      const devices = run(unit.devices.compile({ userId })).rows as TotpDeviceRow[];
+      const matches = check(devices);
+      for (const match of matches) {
+        const accepted = run(unit.acceptStep.compile({ id: match.authenticatorId, step: match.step, now }));
+        if (Number(accepted.numAffectedRows) !== 1) continue;
+        if (counter && counter.failures > 0) run(unit.endFailures.compile({ key: throttleKey, now }));
+        if (sessionIdHash) run(unit.proveSession.compile({ idHash: sessionIdHash, now }));
+        if (audit) run(unit.audit.compile(auditRow(audit)));
+        return { status: 'accepted', authenticatorId: match.authenticatorId };
+      }
+      // Not blocked, as read above in this same transaction: the upsert counts it.
+      const counted = run(reserve.compile(reserveValues(throttleKey, now, schedule))).rows[0] as {
+        failures: number;
+      };
+      return { status: 'failed', failures: counted.failures, replayed: matches.length > 0 };
     });
-    // No row: the upsert counted nothing, so the attempt was refused; say why.
-    const first = rows[0];
-    if (!first) return throttles.refusal(throttleKey, now);
-    const devices = rows.filter((row) => row.id !== null) as TotpDeviceRow[];
-    return { allowed: true, failures: first.failures, devices };
   }
 
-  /**
-   * Accepts time step `step` of the authenticator if it is newer than the last one accepted
-   * (RFC 6238 §5.2) and, only if it was, ends the failures in a row, renews the session's proof
-   * and appends the audit event. True when this call accepted the step; false when another
-   * request already had it (a replay), or the authenticator is gone.
-   */
-  async accept(acceptance: TotpAcceptance): Promise<boolean> {
-    const { authenticatorId, step, now, throttleKey, clearLock, sessionIdHash, audit } = acceptance;
-    if (this.#postgres) {
-      const rows = await this.#accept.rows({
-        authenticatorId,
-        step,
+  async #attemptOnPostgres(attempt: TotpAttempt): Promise<TotpAttemptOutcome> {
+    const { throttleKey, userId, now, schedule, check } = attempt;
+    const rows = await this.#startQuery(schedule).rows({ ...reserveValues(throttleKey, now, schedule), userId });
+    const first = rows[0];
+    // No row: the upsert counted nothing, so the attempt was refused; say why.
+    if (!first) {
+      const refusal = await this.throttles.refusal(throttleKey, now);
+      return { status: 'refused', blockedUntil: refusal.blockedUntil, locked: refusal.locked };
+    }
+    const failures = first.failures;
+    const matches = check(rows.filter((row) => row.id !== null) as TotpDeviceRow[]);
+    for (const match of matches) {
+      const accepted = await this.#acceptOnPostgres({
+        authenticatorId: match.authenticatorId,
+        step: match.step,
         now,
         throttleKey,
-        clearLock: clearLock ? 1 : 0,
-        // No session: an id hash no session has (hashes are 64 hex characters).
-        sessionIdHash: sessionIdHash ?? '',
-        auditAt: audit?.at ?? now,
-        auditType: audit?.type ?? null,
-        auditUserId: audit?.userId ?? null,
-        auditActorId: audit?.actorId ?? null,
-        auditIp: audit?.ip ?? null,
-        auditDetail: JSON.stringify(audit?.detail ?? {}),
+        // The attempt that reached the lock threshold was counted, and locked, before it was
+        // checked; being right, it must not leave the account locked.
+        clearLock: schedule.lockAfterFailures !== null && failures >= schedule.lockAfterFailures,
+        sessionIdHash: attempt.sessionIdHash,
+        audit: attempt.audit,
       });
-      return rows.length === 1;
+      if (accepted) return { status: 'accepted', authenticatorId: match.authenticatorId };
     }
-    const repositories = this.repositories;
-    if (!(await repositories.authenticators.acceptTotpStep(authenticatorId, step, now))) return false;
-    // Issued together, so they join one group commit.
-    await Promise.all([
-      repositories.throttles.recordSuccess(throttleKey, now, { clearLock }),
-      sessionIdHash && repositories.sessions.recordSecondFactor(sessionIdHash, now),
-      audit && repositories.audit.append(audit),
-    ]);
-    return true;
+    return { status: 'failed', failures, replayed: matches.length > 0 };
+  }
+
+  async #acceptOnPostgres(acceptance: TotpAcceptance): Promise<boolean> {
+    const { authenticatorId, step, now, throttleKey, clearLock, sessionIdHash, audit } = acceptance;
+    const rows = await this.#accept.rows({
+      authenticatorId,
+      step,
+      now,
+      throttleKey,
+      clearLock: clearLock ? 1 : 0,
+      // No session: an id hash no session has (hashes are 64 hex characters).
+      sessionIdHash: sessionIdHash ?? '',
+      auditAt: audit?.at ?? now,
+      auditType: audit?.type ?? null,
+      auditUserId: audit?.userId ?? null,
+      auditActorId: audit?.actorId ?? null,
+      auditIp: audit?.ip ?? null,
+      auditDetail: JSON.stringify(audit?.detail ?? {}),
+    });
+    return rows.length === 1;
   }
 
   #startQuery(schedule: ThrottleSchedule): PreparedQuery<ReserveValues & { userId: string }, StartRow> {
@@ -157,6 +219,17 @@ export class TotpAttemptRepository {
         startQuery(this.db, p, schedule),
       );
       this.#start.set(schedule, query);
+    }
+    return query;
+  }
+
+  #reserveQuery(schedule: ThrottleSchedule): PreparedQuery<ReserveValues, { failures: number }> {
+    let query = this.#reserve.get(schedule);
+    if (!query) {
+      query = new PreparedQuery<ReserveValues, { failures: number }>(this.db, (p) =>
+        reserveAttemptQuery(this.db, p, schedule),
+      );
+      this.#reserve.set(schedule, query);
     }
     return query;
   }

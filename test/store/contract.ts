@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewUserRow, Store, ThrottleSchedule } from '../../src/store/index.js';
+import type { TotpDeviceRow } from '../../src/store/authenticators.js';
+import type { NewAuditEvent, NewUserRow, Store, ThrottleSchedule, TotpMatch } from '../../src/store/index.js';
 
 /**
  * The store's behaviour, written once and run against every engine (SQLite and PostgreSQL):
@@ -253,7 +254,36 @@ export function createStoreContractTests(factory: StoreFactory): void {
         return { user, idHash, key: `mfa:user:${user.id}` };
       }
 
-      it("counts the attempt and reads only the user's active TOTP devices", async () => {
+      /** A check that finds nothing (a wrong code), counting its calls. */
+      function wrongCode() {
+        const check = Object.assign(
+          (_devices: readonly TotpDeviceRow[]): TotpMatch[] => {
+            check.calls += 1;
+            return [];
+          },
+          { calls: 0 },
+        );
+        return check;
+      }
+
+      const attempt = (
+        user: { id: string },
+        key: string,
+        now: number,
+        check: (devices: readonly TotpDeviceRow[]) => readonly TotpMatch[],
+        more: { sessionIdHash?: string; audit?: NewAuditEvent; schedule?: ThrottleSchedule } = {},
+      ) =>
+        store.totpAttempts.attempt({
+          throttleKey: key,
+          userId: user.id,
+          now,
+          schedule: more.schedule ?? schedule,
+          check,
+          sessionIdHash: more.sessionIdHash,
+          audit: more.audit,
+        });
+
+      it("checks the code against the user's active TOTP devices only, and counts a failure", async () => {
         const { user, key } = await userWithSession();
         const other = newUser();
         await store.users.insert(other);
@@ -261,58 +291,67 @@ export function createStoreContractTests(factory: StoreFactory): void {
         const tablet = await addTotp(user.id);
         await addTotp(user.id, { status: 'pending', expires_at: T0 + 900_000 });
         await addTotp(other.id);
-        const start = await store.totpAttempts.start({
-          throttleKey: key,
-          userId: user.id,
-          now: T0,
-          schedule,
+        let seen: TotpDeviceRow[] = [];
+        const outcome = await attempt(user, key, T0, (devices) => {
+          seen = [...devices].sort((a, b) => a.last_step - b.last_step);
+          return [];
         });
-        expect(start.allowed && start.failures).toBe(1);
-        const devices = start.allowed ? [...start.devices].sort((a, b) => a.last_step - b.last_step) : [];
-        expect(devices.map((d) => d.id)).toEqual([tablet, phone]);
-        expect(devices[1]).toMatchObject({ secret_sealed: 'v1.key.sealed', digits: 6, period_seconds: 30 });
-        const none = newUser();
-        await store.users.insert(none);
-        const empty = await store.totpAttempts.start({
-          throttleKey: `mfa:user:${none.id}`,
-          userId: none.id,
-          now: T0,
-          schedule,
-        });
-        expect(empty).toEqual({ allowed: true, failures: 1, devices: [] });
+        expect(outcome).toEqual({ status: 'failed', failures: 1, replayed: false });
+        expect(seen.map((d) => d.id)).toEqual([tablet, phone]);
+        expect(seen[1]).toMatchObject({ secret_sealed: 'v1.key.sealed', digits: 6, period_seconds: 30 });
+        expect((await store.throttles.find(key))?.failures).toBe(1);
       });
 
-      it('refuses an attempt while blocked, says until when, and counts it not', async () => {
+      it('refuses an attempt while blocked, says until when, and neither checks nor counts it', async () => {
         const { user, key } = await userWithSession();
         await addTotp(user.id);
-        const start = () =>
-          store.totpAttempts.start({ throttleKey: key, userId: user.id, now: T0, schedule });
-        await start();
-        await start();
-        expect(await start()).toEqual({ allowed: false, blockedUntil: T0 + 30_000, locked: false });
+        const check = wrongCode();
+        await attempt(user, key, T0, check);
+        expect(await attempt(user, key, T0, check)).toEqual({
+          status: 'failed',
+          failures: 2,
+          replayed: false,
+        });
+        expect(await attempt(user, key, T0 + 29_999, check)).toEqual({
+          status: 'refused',
+          blockedUntil: T0 + 30_000,
+          locked: false,
+        });
+        expect(check.calls).toBe(2);
         expect((await store.throttles.find(key))?.failures).toBe(2);
+        expect(await attempt(user, key, T0 + 30_000, check)).toMatchObject({ status: 'failed', failures: 3 });
+      });
+
+      it('checks no more of many parallel wrong codes than the throttle allows, counting each', async () => {
+        const { user, key } = await userWithSession();
+        await addTotp(user.id);
+        const check = wrongCode();
+        const lenient = { ...schedule, freeFailures: 5, lockAfterFailures: null };
+        const outcomes = await Promise.all(
+          Array.from({ length: 40 }, () => attempt(user, key, T0, check, { schedule: lenient })),
+        );
+        expect(outcomes.filter((o) => o.status === 'failed')).toHaveLength(5);
+        expect(outcomes.filter((o) => o.status === 'refused')).toHaveLength(35);
+        expect(check.calls).toBe(5);
+        expect((await store.throttles.find(key))?.failures).toBe(5);
       });
 
       it('accepts a step once; only then ends the failures, proves the session and audits', async () => {
         const { user, idHash, key } = await userWithSession();
         const id = await addTotp(user.id);
-        await store.totpAttempts.start({ throttleKey: key, userId: user.id, now: T0, schedule });
-        const acceptance = {
-          authenticatorId: id,
-          step: 100,
-          now: T0 + 5,
-          throttleKey: key,
-          clearLock: false,
-          sessionIdHash: idHash,
-          audit: {
-            type: 'step_up.succeeded',
-            userId: user.id,
-            ip: '192.0.2.1',
-            detail: { method: 'totp' },
-            at: T0 + 5,
-          },
+        await attempt(user, key, T0, wrongCode());
+        const audit = {
+          type: 'step_up.succeeded',
+          userId: user.id,
+          ip: '192.0.2.1',
+          detail: { method: 'totp' },
+          at: T0 + 5,
         };
-        expect(await store.totpAttempts.accept(acceptance)).toBe(true);
+        const valid = () => [{ authenticatorId: id, step: 100 }];
+        expect(await attempt(user, key, T0 + 5, valid, { sessionIdHash: idHash, audit })).toEqual({
+          status: 'accepted',
+          authenticatorId: id,
+        });
         expect(await store.throttles.find(key)).toMatchObject({ failures: 0, blocked_until: 0 });
         expect(await store.sessions.findLive(idHash, T0)).toMatchObject({
           second_factor_at: T0 + 5,
@@ -331,52 +370,59 @@ export function createStoreContractTests(factory: StoreFactory): void {
         });
         expect(JSON.parse(event!.detail)).toEqual({ method: 'totp' });
 
-        // The same step again is a replay: nothing of what follows a success happens.
-        await store.totpAttempts.start({ throttleKey: key, userId: user.id, now: T0 + 9, schedule });
-        expect(await store.totpAttempts.accept({ ...acceptance, now: T0 + 9 })).toBe(false);
-        expect((await store.throttles.find(key))?.failures).toBe(1);
+        // The same step again is a replay: counted, and nothing of what follows a success happens.
+        const again = await attempt(user, key, T0 + 9, valid, {
+          sessionIdHash: idHash,
+          audit: { ...audit, at: T0 + 9 },
+        });
+        expect(again).toEqual({ status: 'failed', failures: 1, replayed: true });
         expect((await store.sessions.findLive(idHash, T0))?.second_factor_at).toBe(T0 + 5);
         expect(await store.audit.list({ userId: user.id })).toHaveLength(1);
       });
 
-      it('accepts without a session or an audit event, and keeps a lock unless told to clear it', async () => {
+      it('accepts without a session or an audit event, leaving no failures behind', async () => {
         const { user, key } = await userWithSession();
         const id = await addTotp(user.id);
-        for (let i = 0; i < 4; i++) {
-          await store.totpAttempts.start({
-            throttleKey: key,
-            userId: user.id,
-            now: T0 + i * 10_000_000,
-            schedule,
-          });
-        }
-        expect((await store.throttles.find(key))?.locked).toBe(1);
-        const base = { authenticatorId: id, now: T0, throttleKey: key };
-        expect(await store.totpAttempts.accept({ ...base, step: 1, clearLock: false })).toBe(true);
-        expect(await store.throttles.find(key)).toMatchObject({ locked: 1, failures: 4 });
-        expect(await store.totpAttempts.accept({ ...base, step: 2, clearLock: true })).toBe(true);
-        expect(await store.throttles.find(key)).toMatchObject({ locked: 0, failures: 0 });
+        expect(await attempt(user, key, T0, () => [{ authenticatorId: id, step: 1 }])).toMatchObject({
+          status: 'accepted',
+        });
+        expect((await store.throttles.find(key))?.failures ?? 0).toBe(0);
         expect(await store.audit.list({ userId: user.id })).toHaveLength(0);
       });
 
-      it('lets exactly one of many racing acceptances of one step win, and audits it once', async () => {
+      it('locks after the last allowed failure; a right code at that attempt still gets in', async () => {
+        const { user, key } = await userWithSession();
+        const id = await addTotp(user.id);
+        const check = wrongCode();
+        for (let i = 0; i < 3; i++) await attempt(user, key, T0 + i * 10_000_000, check);
+        // The fourth attempt would lock the key; being right, it signs in and leaves it open.
+        const right = await attempt(user, key, T0 + 30_000_000, () => [{ authenticatorId: id, step: 7 }]);
+        expect(right).toMatchObject({ status: 'accepted' });
+        expect(await store.throttles.find(key)).toMatchObject({ locked: 0, failures: 0 });
+        for (let i = 0; i < 4; i++) await attempt(user, key, T0 + (4 + i) * 10_000_000, check);
+        expect(await attempt(user, key, T0 + 100_000_000, check)).toMatchObject({
+          status: 'refused',
+          locked: true,
+        });
+        expect(check.calls).toBe(7);
+      });
+
+      it('lets exactly one of many racing attempts with one valid code in, and audits it once', async () => {
         const { user, idHash, key } = await userWithSession();
         const id = await addTotp(user.id);
-        const results = await Promise.all(
+        const lenient = { ...schedule, freeFailures: 100, lockAfterFailures: null };
+        const outcomes = await Promise.all(
           Array.from({ length: 25 }, (_, i) =>
-            store.totpAttempts.accept({
-              authenticatorId: id,
-              step: 777,
-              now: T0 + i,
-              throttleKey: key,
-              clearLock: false,
+            attempt(user, key, T0 + i, () => [{ authenticatorId: id, step: 777 }], {
+              schedule: lenient,
               sessionIdHash: idHash,
               audit: { type: 'step_up.succeeded', userId: user.id, at: T0 + i },
             }),
           ),
         );
-        expect(results.filter(Boolean)).toHaveLength(1);
-        const winner = results.indexOf(true);
+        const winner = outcomes.findIndex((o) => o.status === 'accepted');
+        expect(outcomes.filter((o) => o.status === 'accepted')).toHaveLength(1);
+        expect(outcomes.filter((o) => o.status === 'failed' && o.replayed)).toHaveLength(24);
         expect(await store.audit.list({ userId: user.id })).toMatchObject([{ created_at: T0 + winner }]);
         expect((await store.sessions.findLive(idHash, T0))?.second_factor_at).toBe(T0 + winner);
       });

@@ -39,11 +39,12 @@ describe('PostgreSQL: named prepared statements', () => {
     const user = newUser();
     await store.users.insert(user);
     for (let i = 0; i < 3; i++) {
-      await store.totpAttempts.start({
+      await store.totpAttempts.attempt({
         throttleKey: `mfa:user:${user.id}`,
         userId: user.id,
         now: 1_700_000_000_000 + i,
         schedule: { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 900_000, lockAfterFailures: 100 },
+        check: () => [],
       });
     }
     expect((await store.throttles.find(`mfa:user:${user.id}`))?.failures).toBe(3);
