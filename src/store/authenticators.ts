@@ -15,13 +15,10 @@ export type TotpDeviceRow = Pick<
 export type ActiveFactorRow = Pick<AuthenticatorRow, 'id' | 'kind' | 'digits'>;
 
 export class AuthenticatorRepository {
-  readonly #activeTotp: PreparedQuery<{ userId: string }, TotpDeviceRow>;
   readonly #activeKinds: PreparedQuery<{ userId: string }, ActiveFactorRow>;
-  readonly #acceptTotpStep: PreparedQuery<{ id: string; step: number; now: number }, unknown>;
 
   constructor(private readonly db: Kysely<Database>) {
     // The two statements of every code check, compiled once (prepared.ts).
-    this.#activeTotp = new PreparedQuery(db, (p) => activeTotpQuery(db, p));
     this.#activeKinds = new PreparedQuery(db, (p) =>
       db
         .selectFrom('authenticators')
@@ -29,7 +26,6 @@ export class AuthenticatorRepository {
         .where('user_id', '=', p.userId)
         .where('status', '=', 'active'),
     );
-    this.#acceptTotpStep = new PreparedQuery(db, (p) => acceptTotpStepQuery(db, p));
   }
 
   async insert(row: NewAuthenticatorRow): Promise<void> {
@@ -74,11 +70,6 @@ export class AuthenticatorRepository {
     return this.#activeKinds.rows({ userId });
   }
 
-  /** A user's active TOTP devices, in no particular order: a code is checked against each. */
-  async listActiveTotp(userId: string): Promise<TotpDeviceRow[]> {
-    return this.#activeTotp.rows({ userId });
-  }
-
   async countActiveByUser(userId: string): Promise<number> {
     const row = await this.db
       .selectFrom('authenticators')
@@ -113,16 +104,6 @@ export class AuthenticatorRepository {
       .where('expires_at', '>', now)
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
-  }
-
-  /**
-   * Records that the TOTP code of time step `step` was accepted. The `last_step < step`
-   * condition is the replay guard of RFC 6238 §5.2: the database, not the process, decides,
-   * so of two racing requests with the same code (on one instance or many) exactly one
-   * updates the row and wins.
-   */
-  async acceptTotpStep(id: string, step: number, now: number): Promise<boolean> {
-    return (await this.#acceptTotpStep.changes({ id, step, now })) === 1;
   }
 
   async update(id: string, patch: AuthenticatorPatch): Promise<boolean> {
@@ -182,7 +163,7 @@ export class AuthenticatorRepository {
   }
 }
 
-/** A user's active TOTP devices, with what checking a code needs of each. */
+/** A user's active TOTP devices, in no particular order, with what checking a code needs of each. */
 export function activeTotpQuery(db: Kysely<Database>, p: { userId: string }) {
   return db
     .selectFrom('authenticators')
@@ -192,7 +173,12 @@ export function activeTotpQuery(db: Kysely<Database>, p: { userId: string }) {
     .where('kind', '=', 'totp');
 }
 
-/** The replay guard of RFC 6238 §5.2 as one conditional UPDATE: see `acceptTotpStep`. */
+/**
+ * Records that the TOTP code of time step `step` was accepted (totp-attempts.ts). The
+ * `last_step < step` condition is the replay guard of RFC 6238 §5.2: the database, not the
+ * process, decides, so of two racing requests with the same code (on one instance or many)
+ * exactly one updates the row and wins.
+ */
 export function acceptTotpStepQuery(db: Kysely<Database>, p: { id: string; step: number; now: number }) {
   return db
     .updateTable('authenticators')

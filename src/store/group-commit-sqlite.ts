@@ -74,7 +74,11 @@ export class GroupCommitSqliteDriver implements Driver {
    */
   #held: Promise<void> | undefined;
   #unitStatements:
-    | { readonly begin: BetterSqlite3.Statement; readonly release: BetterSqlite3.Statement; readonly undo: BetterSqlite3.Statement }
+    | {
+        readonly begin: BetterSqlite3.Statement;
+        readonly release: BetterSqlite3.Statement;
+        readonly undo: BetterSqlite3.Statement;
+      }
     | undefined;
 
   constructor(
@@ -374,7 +378,10 @@ export function groupCommitSqliteDialect(
  * Runs `work` as one unit of the group commit on the connection Kysely provides: the database's
  * own, or the one of the transaction `db` is bound to.
  */
-export function runSqliteUnit<T>(db: Pick<Kysely<unknown>, 'getExecutor'>, work: (run: RunCompiled) => T): Promise<T> {
+export function runSqliteUnit<T>(
+  db: Pick<Kysely<unknown>, 'getExecutor'>,
+  work: (run: RunCompiled) => T,
+): Promise<T> {
   return db.getExecutor().provideConnection(async (connection) => {
     if (!(connection instanceof GroupCommitConnection)) {
       throw new TypeError('A SQLite unit needs the group-commit driver (store/database.ts)');

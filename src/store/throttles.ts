@@ -40,7 +40,9 @@ export class ThrottleRepository {
 
   constructor(private readonly db: Kysely<Database>) {
     this.#succeed = new PreparedQuery(db, (p) => throttleSuccessQuery(db, p, { clearLock: false }));
-    this.#succeedClearingLock = new PreparedQuery(db, (p) => throttleSuccessQuery(db, p, { clearLock: true }));
+    this.#succeedClearingLock = new PreparedQuery(db, (p) =>
+      throttleSuccessQuery(db, p, { clearLock: true }),
+    );
     this.#find = new PreparedQuery(db, (p) => findThrottleQuery(db, p));
   }
 

@@ -166,7 +166,10 @@ export class TotpAttemptRepository {
 
   async #attemptOnPostgres(attempt: TotpAttempt): Promise<TotpAttemptOutcome> {
     const { throttleKey, userId, now, schedule, check } = attempt;
-    const rows = await this.#startQuery(schedule).rows({ ...reserveValues(throttleKey, now, schedule), userId });
+    const rows = await this.#startQuery(schedule).rows({
+      ...reserveValues(throttleKey, now, schedule),
+      userId,
+    });
     const first = rows[0];
     // No row: the upsert counted nothing, so the attempt was refused; say why.
     if (!first) {

@@ -118,31 +118,40 @@ export function createStoreContractTests(factory: StoreFactory): void {
         const user = newUser();
         await store.users.insert(user);
         const id = await addTotp(user.id);
-        expect(await store.authenticators.acceptTotpStep(id, 100, T0)).toBe(true);
-        expect(await store.authenticators.acceptTotpStep(id, 100, T0)).toBe(false);
-        expect(await store.authenticators.acceptTotpStep(id, 99, T0)).toBe(false);
-        expect(await store.authenticators.acceptTotpStep(id, 101, T0 + 1)).toBe(true);
+        const accept = async (step: number, now: number) =>
+          (
+            await store.totpAttempts.attempt({
+              throttleKey: `mfa:user:${user.id}`,
+              userId: user.id,
+              now,
+              schedule: { freeFailures: 10, baseDelayMs: 1, maxDelayMs: 2, lockAfterFailures: null },
+              check: () => [{ authenticatorId: id, step }],
+            })
+          ).status === 'accepted';
+        expect(await accept(100, T0)).toBe(true);
+        expect(await accept(100, T0)).toBe(false);
+        expect(await accept(99, T0)).toBe(false);
+        expect(await accept(101, T0 + 1)).toBe(true);
         expect(await store.authenticators.findById(id)).toMatchObject({
           last_step: 101,
           last_used_at: T0 + 1,
         });
       });
 
-      it('lets exactly one of many racing acceptances of one step win', async () => {
-        const user = newUser();
-        await store.users.insert(user);
-        const id = await addTotp(user.id);
-        const results = await Promise.all(
-          Array.from({ length: 25 }, () => store.authenticators.acceptTotpStep(id, 555, T0)),
-        );
-        expect(results.filter(Boolean)).toHaveLength(1);
-      });
-
       it('never accepts a step for a pending authenticator', async () => {
         const user = newUser();
         await store.users.insert(user);
         const id = await addTotp(user.id, { status: 'pending', expires_at: T0 + 900_000 });
-        expect(await store.authenticators.acceptTotpStep(id, 5, T0)).toBe(false);
+        const outcome = await store.totpAttempts.attempt({
+          throttleKey: `mfa:user:${user.id}`,
+          userId: user.id,
+          now: T0,
+          schedule: { freeFailures: 10, baseDelayMs: 1, maxDelayMs: 2, lockAfterFailures: null },
+          // A check that (wrongly) claims the pending device: the UPDATE still refuses it.
+          check: () => [{ authenticatorId: id, step: 5 }],
+        });
+        expect(outcome).toMatchObject({ status: 'failed', replayed: true });
+        expect((await store.authenticators.findById(id))?.last_step).toBe(0);
       });
 
       it("removes only the owner's authenticator", async () => {
