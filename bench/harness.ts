@@ -463,6 +463,8 @@ export function cpuSeconds(pid: number): number {
 /**
  * CPU time of every process named `command` (e.g. `postgres`: the backends, the WAL writer, the
  * checkpointer), in seconds, from /proc: what a database server spends on the load beside ours.
+ * With each one's reaped children (cutime, cstime): a backend that exits during a run (an idle
+ * pool connection closing) leaves the sum, and its CPU reappears in the postmaster's.
  */
 export function commandCpuSeconds(command: string): number {
   let total = 0;
@@ -472,7 +474,8 @@ export function commandCpuSeconds(command: string): number {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      // utime, stime, cutime, cstime (proc(5) fields 14-17), in clock ticks.
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
     } catch {
       // The process ended between the listing and the read.
     }
