@@ -1,9 +1,13 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupCommitSqliteDriver, groupCommitSqliteDialect } from '../../src/store/group-commit-sqlite.js';
+import {
+  GroupCommitSqliteDriver,
+  groupCommitSqliteDialect,
+  runSqliteUnit,
+} from '../../src/store/group-commit-sqlite.js';
 import { SqliteWalDurability } from '../../src/store/sqlite-wal-durability.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -85,6 +89,56 @@ describe('SQLite group commit', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(seenInside).toBe(1);
     expect(outsideCount).toBe(1);
+  });
+
+  describe('units', () => {
+    const insertRow = (id: number, name: string) =>
+      CompiledQuery.raw('insert into items (id, name) values (?, ?)', [id, name]);
+    const count = CompiledQuery.raw('select count(*) as n from items');
+
+    it('run whole, in the batch of their turn, with nothing of another write in between', async () => {
+      const seen: number[] = [];
+      const results = await Promise.all([
+        insert(1, 'a'),
+        runSqliteUnit(db, (run) => {
+          seen.push(Number((run(count).rows[0] as { n: number }).n));
+          run(insertRow(2, 'b'));
+          seen.push(Number((run(count).rows[0] as { n: number }).n));
+          return 'unit result';
+        }),
+        insert(3, 'c'),
+      ]);
+      expect(results[1]).toBe('unit result');
+      // The write queued before it is in, the one after is not yet, and its own is.
+      expect(seen).toEqual([1, 2]);
+      expect(commits).toBe(1);
+    });
+
+    it('undo their own writes when they throw; the rest of the batch commits', async () => {
+      const outcomes = await Promise.allSettled([
+        insert(1, 'a'),
+        runSqliteUnit(db, (run) => {
+          run(insertRow(2, 'b'));
+          throw new Error('the check failed');
+        }),
+        runSqliteUnit(db, (run) => run(insertRow(3, 'c')).numAffectedRows),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((await db.selectFrom('items').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual([
+        1, 3,
+      ]);
+    });
+
+    it('run at once inside an explicit transaction, and go with its rollback', async () => {
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await runSqliteUnit(trx, (run) => run(insertRow(7, 'inside')));
+          expect(await trx.selectFrom('items').select('id').execute()).toEqual([{ id: 7 }]);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await db.selectFrom('items').selectAll().execute()).toEqual([]);
+    });
   });
 
   it('rolls back an explicit transaction completely', async () => {
