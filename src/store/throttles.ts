@@ -47,6 +47,16 @@ export class ThrottleRepository {
   }
 
   async reserveAttempt(key: string, now: number, schedule: ThrottleSchedule): Promise<AttemptReservation> {
+    const row = await this.reserveQuery(schedule).first(reserveValues(key, now, schedule));
+    if (row) return { allowed: true, failures: row.failures };
+    return this.refusal(key, now);
+  }
+
+  /**
+   * The counting upsert of `reserveAttempt` for a schedule, compiled once: also for a store
+   * operation that runs it among other statements (totp-attempts.ts).
+   */
+  reserveQuery(schedule: ThrottleSchedule): PreparedQuery<ReserveValues, { failures: number }> {
     let reserve = this.#reserve.get(schedule);
     if (!reserve) {
       reserve = new PreparedQuery<ReserveValues, { failures: number }>(this.db, (p) =>
@@ -54,9 +64,7 @@ export class ThrottleRepository {
       );
       this.#reserve.set(schedule, reserve);
     }
-    const row = await reserve.first(reserveValues(key, now, schedule));
-    if (row) return { allowed: true, failures: row.failures };
-    return this.refusal(key, now);
+    return reserve;
   }
 
   /** Why an attempt that was not counted was refused: the block's end, or the lock. */

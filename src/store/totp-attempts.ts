@@ -103,9 +103,8 @@ type StartRow = { [K in keyof TotpDeviceRow]: TotpDeviceRow[K] | null } & { fail
  */
 export class TotpAttemptRepository {
   readonly #postgres: boolean;
-  /** One compiled counting upsert (and, on PostgreSQL, device read) per schedule: its numbers are SQL. */
+  /** PostgreSQL: the counting upsert with the device read, compiled once per schedule (its numbers are SQL). */
   readonly #start = new Map<ThrottleSchedule, PreparedQuery<ReserveValues & { userId: string }, StartRow>>();
-  readonly #reserve = new Map<ThrottleSchedule, PreparedQuery<ReserveValues, { failures: number }>>();
   readonly #accept: PreparedQuery<AcceptValues, { id: string }>;
   readonly #unit: {
     readonly findThrottle: PreparedQuery<{ key: string }, ThrottleRow>;
@@ -146,7 +145,7 @@ export class TotpAttemptRepository {
   #attemptOnSqlite(attempt: TotpAttempt): Promise<TotpAttemptOutcome> {
     const { throttleKey, userId, now, schedule, check, sessionIdHash, audit } = attempt;
     const unit = this.#unit;
-    const reserve = this.#reserveQuery(schedule);
+    const reserve = this.throttles.reserveQuery(schedule);
     return runSqliteUnit(this.db, (run): TotpAttemptOutcome => {
       const counter = run(unit.findThrottle.compile({ key: throttleKey })).rows[0] as ThrottleRow | undefined;
       if (counter && (counter.locked === 1 || counter.blocked_until > now)) {
@@ -206,6 +205,7 @@ export class TotpAttemptRepository {
 
   async #acceptOnPostgres(acceptance: TotpAcceptance): Promise<boolean> {
     const { authenticatorId, step, now, throttleKey, clearLock, sessionIdHash, audit } = acceptance;
+    const row = audit && auditRow(audit);
     const rows = await this.#accept.rows({
       authenticatorId,
       step,
@@ -214,12 +214,13 @@ export class TotpAttemptRepository {
       clearLock: clearLock ? 1 : 0,
       // No session: an id hash no session has (hashes are 64 hex characters).
       sessionIdHash: sessionIdHash ?? '',
-      auditAt: audit?.at ?? now,
-      auditType: audit?.type ?? null,
-      auditUserId: audit?.userId ?? null,
-      auditActorId: audit?.actorId ?? null,
-      auditIp: audit?.ip ?? null,
-      auditDetail: JSON.stringify(audit?.detail ?? {}),
+      // No event: a null type, which inserts no row (see acceptQuery).
+      auditAt: row?.created_at ?? now,
+      auditType: row?.type ?? null,
+      auditUserId: row?.user_id ?? null,
+      auditActorId: row?.actor_id ?? null,
+      auditIp: row?.ip ?? null,
+      auditDetail: row?.detail ?? '{}',
     });
     return rows.length === 1;
   }
@@ -231,17 +232,6 @@ export class TotpAttemptRepository {
         startQuery(this.db, p, schedule),
       );
       this.#start.set(schedule, query);
-    }
-    return query;
-  }
-
-  #reserveQuery(schedule: ThrottleSchedule): PreparedQuery<ReserveValues, { failures: number }> {
-    let query = this.#reserve.get(schedule);
-    if (!query) {
-      query = new PreparedQuery<ReserveValues, { failures: number }>(this.db, (p) =>
-        reserveAttemptQuery(this.db, p, schedule),
-      );
-      this.#reserve.set(schedule, query);
     }
     return query;
   }
