@@ -231,12 +231,10 @@ const RESTART_AFTER_FRAMES = 4096;
 /** The longest the writes are held for a catch-up checkpoint. */
 const CATCH_UP_TIMEOUT_MS = 1_000;
 
-/** What the worker posts after each checkpoint: `wal_checkpoint`'s frame counts. */
+/** What the worker posts after each checkpoint: the WAL's length from `wal_checkpoint`. */
 interface CheckpointReport {
   /** Frames in the WAL. */
   readonly log: number;
-  /** Frames of it copied into the database file. */
-  readonly checkpointed: number;
   /** True for the checkpoint `catchUp` asked for. */
   readonly catchUp: boolean;
 }
@@ -249,10 +247,10 @@ const db = new Database(workerData.file);
 db.pragma('synchronous = FULL');
 db.pragma('cache_size = -512');
 function checkpoint(catchUp) {
-  let report = { log: 0, checkpointed: 0, catchUp };
+  let report = { log: 0, catchUp };
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
-    report = { log: row.log, checkpointed: row.checkpointed, catchUp };
+    report = { log: row.log, catchUp };
   } catch {}
   parentPort.postMessage(report);
 }
