@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as backupCodeHandout from './0002-backup-code-handout.js';
+import * as keyedTables from './0003-keyed-tables.js';
 
 /**
  * Every migration in order, imported statically so the compiled package needs no directory
@@ -9,6 +10,7 @@ import * as backupCodeHandout from './0002-backup-code-handout.js';
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-backup-code-handout': backupCodeHandout,
+  '0003-keyed-tables': keyedTables,
 };
 
 export const migrationProvider: MigrationProvider = {
