@@ -75,4 +75,19 @@ describe('PostgreSQL: named prepared statements', () => {
     expect(await store.throttles.find('k')).toMatchObject({ key: 'k', failures: 1, note: null });
     expect(await store.throttles.find('k')).toMatchObject({ key: 'k', failures: 1 });
   });
+
+  it('plans a lookup by its index even when the table was analyzed while empty', async () => {
+    // A new database: the throttles table is empty, and ANALYZE has recorded it so. A plan made
+    // now would read it by a sequential scan, and a named statement keeps its plan as it grows.
+    await sql`analyze throttles`.execute(store.db);
+    expect(await store.throttles.find('k')).toBeUndefined();
+    const [found] = (await prepared()).filter((s) => /from "throttles" where "key"/.test(s.statement));
+    expect(found).toBeDefined();
+    const plan = await sql<{
+      'QUERY PLAN': string;
+    }>`explain (costs off) execute ${sql.raw(found!.name)}('k')`.execute(store.db);
+    const lines = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+    expect(lines).toMatch(/Index Scan using throttles_pkey/);
+    expect(lines).not.toMatch(/Seq Scan/);
+  });
 });
