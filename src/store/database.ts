@@ -66,6 +66,14 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
     // the statement in flight fails and is answered 503; the process must not crash.
     pool.on('connect', (client) => {
       client.on('error', () => {});
+      // A named statement (postgres-prepared.ts) keeps the plan it got on first use, and a table
+      // nearly empty then (a new database, one analyzed while empty) is cheapest to read by a
+      // sequential scan: the statement would go on scanning the whole table as it grows, until
+      // autovacuum's next ANALYZE. Seen: thousands of throttle rows read per verification, half
+      // of PostgreSQL's CPU (bench/findings.md, sixth pass). Every statement Twofold sends finds
+      // its rows by a key or an indexed column; with this off the planner takes the index
+      // wherever there is one, and a query with none still scans. Sent before any other query.
+      client.query('set enable_seqscan = off').catch(() => {});
       prepareMarkedStatements(client);
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -18,14 +18,6 @@ import { PREPARED_SQL_MARK } from './prepared.js';
  */
 export function prepareMarkedStatements(client: PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-  // A named statement keeps the plan it got on first use, and a table that was nearly empty then
-  // (a new database, a table analyzed while empty) is cheapest to read by a sequential scan: the
-  // statement then scans the whole table on every call as the table grows, until autovacuum's
-  // next ANALYZE. Seen: thousands of throttle rows read per verification, half of PostgreSQL's
-  // CPU (bench/findings.md, sixth pass). Every statement Twofold sends finds its rows by a key or
-  // an indexed column; with this off the planner takes the index wherever there is one, and a
-  // query with none still scans. Queued before any other query of the connection.
-  query('set enable_seqscan = off').catch(() => {});
   const names = new Map<string, string>();
   let generation = 0;
   const nameFor = (text: string): string => {
