@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, QueryCreator, Selectable, Updateable } from 'kysely';
 import { PreparedQuery } from './prepared.js';
 import type { AuthenticatorsTable, Database } from './schema.js';
 
@@ -18,7 +18,7 @@ export class AuthenticatorRepository {
   readonly #activeKinds: PreparedQuery<{ userId: string }, ActiveFactorRow>;
 
   constructor(private readonly db: Kysely<Database>) {
-    // The two statements of every code check, compiled once (prepared.ts).
+    // Read on every login, compiled once (prepared.ts).
     this.#activeKinds = new PreparedQuery(db, (p) =>
       db
         .selectFrom('authenticators')
@@ -179,7 +179,10 @@ export function activeTotpQuery(db: Kysely<Database>, p: { userId: string }) {
  * process, decides, so of two racing requests with the same code (on one instance or many)
  * exactly one updates the row and wins.
  */
-export function acceptTotpStepQuery(db: Kysely<Database>, p: { id: string; step: number; now: number }) {
+export function acceptTotpStepQuery(
+  db: QueryCreator<Database>,
+  p: { id: string; step: number; now: number },
+) {
   return db
     .updateTable('authenticators')
     .set({ last_step: p.step, last_used_at: p.now })

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, QueryCreator, Selectable, Updateable } from 'kysely';
 import { isPostgres } from './dialect.js';
 import { PreparedQuery } from './prepared.js';
 import type { Database, SessionsTable } from './schema.js';
@@ -160,7 +160,7 @@ export class SessionRepository {
 }
 
 /** A second factor was just proven in the session: the hot path of `/me/verify`. */
-export function recordSecondFactorQuery(db: Kysely<Database>, p: { idHash: string; now: number }) {
+export function recordSecondFactorQuery(db: QueryCreator<Database>, p: { idHash: string; now: number }) {
   return db
     .updateTable('sessions')
     .set({ second_factor_at: p.now, last_seen_at: p.now })

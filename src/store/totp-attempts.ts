@@ -268,15 +268,12 @@ function startQuery(db: Kysely<Database>, p: ReserveValues & { userId: string },
  * "only if it was accepted" needed.
  */
 function acceptQuery(db: Kysely<Database>, p: AcceptValues) {
+  // Written out: the queries shared with the other paths (recordSecondFactorQuery) are typed
+  // without this CTE, so the builder could not name it there.
+  const ifAccepted = sql<boolean>`exists (select from "accepted")`;
   return db
     .with('accepted', (qb) =>
-      qb
-        .updateTable('authenticators')
-        .set({ last_step: p.step, last_used_at: p.now })
-        .where('id', '=', p.authenticatorId)
-        .where('status', '=', 'active')
-        .where('last_step', '<', p.step)
-        .returning('id'),
+      acceptTotpStepQuery(qb, { id: p.authenticatorId, step: p.step, now: p.now }).returning('id'),
     )
     .with('reset', (qb) =>
       qb
@@ -287,15 +284,12 @@ function acceptQuery(db: Kysely<Database>, p: AcceptValues) {
         .where((eb) =>
           eb.or([eb('locked', '=', 0), eb(sql<number>`cast(${p.clearLock} as integer)`, '=', 1)]),
         )
-        .where((eb) => eb.exists(eb.selectFrom('accepted').select('accepted.id')))
+        .where(ifAccepted)
         .returning('key'),
     )
     .with('proven', (qb) =>
-      qb
-        .updateTable('sessions')
-        .set({ second_factor_at: p.now, last_seen_at: p.now })
-        .where('id_hash', '=', p.sessionIdHash)
-        .where((eb) => eb.exists(eb.selectFrom('accepted').select('accepted.id')))
+      recordSecondFactorQuery(qb, { idHash: p.sessionIdHash, now: p.now })
+        .where(ifAccepted)
         .returning('id_hash'),
     )
     .with('audited', (qb) =>
