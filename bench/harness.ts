@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,7 +88,26 @@ export interface StartOptions {
   readonly timeoutMillis?: number;
 }
 
+/** Whether something already listens on a loopback port. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 export async function startServer(options: StartOptions): Promise<ChildServer> {
+  // A server left running by an aborted run would answer the health check in this one's place,
+  // and the run would measure it.
+  if (await portTaken(options.port)) {
+    throw new Error(
+      `port ${options.port} is already taken (a server left from an earlier run?); stop it and run again`,
+    );
+  }
   const started = performance.now();
   const child = spawn(process.execPath, [...options.args], {
     cwd: repoRoot,
