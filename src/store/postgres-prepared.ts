@@ -18,6 +18,15 @@ import { PREPARED_SQL_MARK } from './prepared.js';
  */
 export function prepareMarkedStatements(client: PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const DescribedOnce = describedOnceQuery((client.constructor as unknown as { Query: PgQueryClass }).Query);
+  const descriptions = new Map<string, RowDescription>();
+  const runNamed = (config: QueryConfig): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const submitted = new DescribedOnce(config, descriptions, (error, result) =>
+        error ? reject(error) : resolve(result),
+      );
+      query(submitted);
+    });
   const names = new Map<string, string>();
   let generation = 0;
   const nameFor = (text: string): string => {
@@ -35,14 +44,15 @@ export function prepareMarkedStatements(client: PoolClient): void {
     }
     const named = (): QueryConfig => ({ name: nameFor(config), text: config, values: values as unknown[] });
     try {
-      return await query(named());
+      return await runNamed(named());
     } catch (error) {
       if (!isStalePlan(error)) throw error;
       // Another instance migrated the schema (a rolling upgrade) and a `select *` now returns
-      // other columns. Statements prepared before cannot run again: prepare anew under new names.
+      // other columns. Statements prepared before cannot run again: prepare anew under new names,
+      // which are described anew.
       generation += 1;
       names.clear();
-      return query(named());
+      return runNamed(named());
     }
   };
 }
@@ -55,4 +65,83 @@ function isStalePlan(error: unknown): boolean {
     (error as { code?: unknown }).code === '0A000' &&
     /cached plan must not change result type/.test(String((error as { message?: unknown }).message))
   );
+}
+
+/** The columns of a statement's rows, as PostgreSQL's RowDescription message gives them. */
+interface RowDescription {
+  readonly fields: readonly unknown[];
+}
+
+/** What of pg's `Query` (pg/lib/query.js) the subclass below builds on. */
+interface PgQuery {
+  readonly name?: string;
+  prepare(connection: PgConnection): void;
+  handleRowDescription(message: RowDescription): void;
+}
+interface PgConnection {
+  describe(message: unknown): void;
+}
+type PgQueryClass = new (
+  config: QueryConfig,
+  callback: (error: Error | undefined, result: unknown) => void,
+) => PgQuery;
+type DescribedOnceQueryClass = new (
+  config: QueryConfig,
+  descriptions: Map<string, RowDescription>,
+  callback: (error: Error | undefined, result: unknown) => void,
+) => PgQuery;
+
+const describedOnceClasses = new WeakMap<PgQueryClass, DescribedOnceQueryClass>();
+
+/**
+ * pg's `Query`, but a named statement is described once per connection. pg sends a Describe on
+ * every execute, so every run of the session lookup had PostgreSQL describe its ~29 columns and
+ * the client parse that and build their row parsers again: 12% of the server's main thread on an
+ * authenticated request (bench/findings.md, sixth pass). The columns of a prepared statement
+ * cannot change under it — PostgreSQL refuses to run it instead (`isStalePlan`, and the client
+ * then prepares under new names) — so the first run's description serves every later one, and
+ * later runs send only Bind, Execute and Sync.
+ */
+function describedOnceQuery(Query: PgQueryClass): DescribedOnceQueryClass {
+  let DescribedOnce = describedOnceClasses.get(Query);
+  if (DescribedOnce) return DescribedOnce;
+  DescribedOnce = class extends Query {
+    readonly #descriptions: Map<string, RowDescription>;
+
+    constructor(
+      config: QueryConfig,
+      descriptions: Map<string, RowDescription>,
+      callback: (error: Error | undefined, result: unknown) => void,
+    ) {
+      super(config, callback);
+      this.#descriptions = descriptions;
+    }
+
+    override handleRowDescription(message: RowDescription): void {
+      if (this.name) this.#descriptions.set(this.name, message);
+      super.handleRowDescription(message);
+    }
+
+    override prepare(connection: PgConnection): void {
+      const described = this.name && this.#descriptions.get(this.name);
+      if (!described) {
+        super.prepare(connection);
+        return;
+      }
+      // No RowDescription will come: set the rows' columns up as the first run's did.
+      super.handleRowDescription(described);
+      // pg writes Parse (when new), Bind, Describe, Execute and Sync in one go; leave out the
+      // Describe, for this one call only.
+      const describe = Object.getOwnPropertyDescriptor(connection, 'describe');
+      connection.describe = () => {};
+      try {
+        super.prepare(connection);
+      } finally {
+        if (describe) Object.defineProperty(connection, 'describe', describe);
+        else delete (connection as Partial<PgConnection>).describe;
+      }
+    }
+  };
+  describedOnceClasses.set(Query, DescribedOnce);
+  return DescribedOnce;
 }

@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, Store } from '../../src/store/index.js';
+import { prepareMarkedStatements } from '../../src/store/postgres-prepared.js';
+import { PREPARED_SQL_MARK } from '../../src/store/prepared.js';
 import { createTempPostgresDatabase, type TempPostgres } from '../helpers/postgres.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { newUser } from './contract.js';
@@ -89,5 +92,33 @@ describe('PostgreSQL: named prepared statements', () => {
     const lines = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
     expect(lines).toMatch(/Index Scan using throttles_pkey/);
     expect(lines).not.toMatch(/Seq Scan/);
+  });
+
+  it('has PostgreSQL describe the columns of a named statement once per connection, and reads every run right', async () => {
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const client = await pool.connect();
+    try {
+      prepareMarkedStatements(client);
+      const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
+      let descriptions = 0;
+      connection.on('rowDescription', () => descriptions++);
+      const text = `${PREPARED_SQL_MARK}select $1::int + 1 as next, $2::text as name, $3::bigint as big, true as yes`;
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await client.query(text, [i, `n${i}`, `900719925474099${i}`]));
+      expect(runs.map((r) => r.rows)).toEqual(
+        [0, 1, 2].map((i) => [{ next: i + 1, name: `n${i}`, big: `900719925474099${i}`, yes: true }]),
+      );
+      expect(runs.map((r) => r.fields.map((f) => f.name))).toEqual(
+        Array(3).fill(['next', 'name', 'big', 'yes']),
+      );
+      expect(descriptions).toBe(1);
+      // Statements that are not marked are described as pg always does.
+      await client.query('select 1 as one');
+      await client.query('select 1 as one');
+      expect(descriptions).toBe(3);
+    } finally {
+      client.release();
+      await pool.end();
+    }
   });
 });
