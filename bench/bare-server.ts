@@ -1,7 +1,16 @@
 // The HTTP ceiling: a bare Fastify 5 app with one route that reads the same JSON body and the
 // same bearer header as POST /api/v1/me/verify and answers the same JSON, doing nothing else.
+//
+// With DATABASE_URL, the PostgreSQL floor over HTTP instead: the route also reads a session by
+// its token's hash and then runs the accepted-step UPDATE with a step higher than any before
+// (pool of 10, as `twofold serve`), on the rows of the bench users FLOOR_FROM … FLOOR_FROM +
+// FLOOR_COUNT - 1 — the least a verification against shared state must do: authenticate the
+// token, record the step. No user, counter, secret, audit or proof (bench/pg.ts).
 import Fastify from 'fastify';
+import pg from 'pg';
+import { ACCEPT_STEP, FIND_SESSION, FLOOR_ROWS } from './accept-step.js';
 
+const acceptStep = await floorUpdate();
 const app = Fastify({ logger: false });
 app.get('/healthz', async () => ({ status: 'ok' }));
 app.post<{ Body: { otp: string } }>(
@@ -23,8 +32,34 @@ app.post<{ Body: { otp: string } }>(
   },
   async (request) => {
     if (!request.headers.authorization) throw new Error('no token');
+    if (acceptStep && !(await acceptStep())) throw new Error('the step was not accepted');
     return { verifiedAt: new Date().toISOString(), method: 'totp' };
   },
 );
+
+/** With DATABASE_URL: reads the next session, records a step; whether both did their part. */
+async function floorUpdate(): Promise<(() => Promise<boolean>) | undefined> {
+  if (!process.env.DATABASE_URL) return undefined;
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+  const from = Number(process.env.FLOOR_FROM);
+  const { rows } = await pool.query<{ id: string; id_hash: string }>(FLOOR_ROWS, [
+    from,
+    from + Number(process.env.FLOOR_COUNT),
+  ]);
+  if (rows.length === 0) throw new Error('no rows for the floor');
+  let step = 0;
+  return async () => {
+    step += 1;
+    const row = rows[step % rows.length]!;
+    // Named: each connection parses and plans the two statements once, as `twofold serve` does.
+    const session = await pool.query({ name: 'floor_session', text: FIND_SESSION, values: [row.id_hash] });
+    const result = await pool.query({
+      name: 'floor_step',
+      text: ACCEPT_STEP,
+      values: [step, Date.now(), row.id],
+    });
+    return session.rowCount === 1 && result.rowCount === 1;
+  };
+}
 process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });

@@ -74,14 +74,31 @@ export async function startEntry(
   });
 }
 
-export async function startBare(): Promise<ChildServer> {
+/** The bare Fastify route (bare-server.ts); with `env.DATABASE_URL`, the PostgreSQL floor. */
+export async function startBare(env: Record<string, string> = {}): Promise<ChildServer> {
   const port = freePort();
   return startServer({
     name: 'bare Fastify',
     args: ['--import', 'tsx', 'bench/bare-server.ts'],
-    env: { PORT: String(port) },
+    env: { PORT: String(port), ...env },
     port,
   });
+}
+
+/** Load on the bare route: a bearer header and a code, as the verification's requests carry. */
+export function bareCase(name: string, server: ChildServer): Case {
+  return {
+    name,
+    server,
+    measure: (seconds) =>
+      load({
+        url: server.url,
+        path: '/api/v1/me/verify',
+        headers: { authorization: 'Bearer x' },
+        body: '{"otp":"123456"}',
+        seconds,
+      }),
+  };
 }
 
 export interface CaseStats {
@@ -216,18 +233,7 @@ export async function run(): Promise<SuiteResult> {
     const users = { from: 0, count: TEMPLATE_USERS };
     const serveCase = verifyCase('twofold serve (SQLite FULL)', serve, new CodePlan(users));
     const normalCase = verifyCase('twofold, SQLite NORMAL', normal, new CodePlan(users));
-    const bareCase: Case = {
-      name: 'bare Fastify (ceiling)',
-      server: bare,
-      measure: (seconds) =>
-        load({
-          url: bare.url,
-          path: '/api/v1/me/verify',
-          headers: { authorization: 'Bearer x' },
-          body: '{"otp":"123456"}',
-          seconds,
-        }),
-    };
+    const bareFastify = bareCase('bare Fastify (ceiling)', bare);
     let peakRss = 0;
     const sampledServe: Case = {
       ...serveCase,
@@ -240,7 +246,7 @@ export async function run(): Promise<SuiteResult> {
         }
       },
     };
-    const stats = await measureCases([sampledServe, normalCase, bareCase, peer.case]);
+    const stats = await measureCases([sampledServe, normalCase, bareFastify, peer.case]);
     const [ours, normalStats, bareStats, peerStats] = stats as [CaseStats, CaseStats, CaseStats, CaseStats];
     // Our runs and the ceiling must be clean; the peer's failures are reported beside it.
     const valid = [ours, normalStats, bareStats].every((s) => s.failures === 0);
