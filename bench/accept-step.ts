@@ -15,3 +15,13 @@ export const FLOOR_ROWS =
   'select a.id, s.id_hash from authenticators a join users u on u.id = a.user_id ' +
   'join sessions s on s.user_id = u.id ' +
   "where u.username = any(select 'user' || n from generate_series($1::int, $2::int - 1) as n)";
+
+/** The same three statements in SQLite's spelling (better-sqlite3 binds `@name`). */
+export const SQLITE = {
+  acceptStep:
+    "UPDATE authenticators SET last_step=@step, last_used_at=@now WHERE id=@id AND status='active' AND last_step < @step",
+  findSession: 'SELECT * FROM sessions WHERE id_hash=@idHash',
+  floorRows:
+    'select a.id, s.id_hash from authenticators a join users u on u.id = a.user_id ' +
+    'join sessions s on s.user_id = u.id where u.username in (select value from json_each(@names))',
+} as const;

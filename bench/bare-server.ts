@@ -6,11 +6,18 @@
 // (pool of 10, as `twofold serve`), on the rows of the bench users FLOOR_FROM … FLOOR_FROM +
 // FLOOR_COUNT - 1 — the least a verification against shared state must do: authenticate the
 // token, record the step. No user, counter, secret, audit or proof (bench/pg.ts).
+//
+// With SQLITE_FILE, the same floor on SQLite (the http suite): both statements on a copy of the
+// bench database, the UPDATEs of one event-loop turn committed together, with no fsync at all
+// (synchronous=OFF) — more than any server that answers after its write is durable can do.
+
+import SQLite from 'better-sqlite3';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { ACCEPT_STEP, FIND_SESSION, FLOOR_ROWS } from './accept-step.js';
+import { ACCEPT_STEP, FIND_SESSION, FLOOR_ROWS, SQLITE } from './accept-step.js';
+import { benchUsername } from './harness.js';
 
-const acceptStep = await floorUpdate();
+const acceptStep = process.env.SQLITE_FILE ? sqliteFloor(process.env.SQLITE_FILE) : await floorUpdate();
 const app = Fastify({ logger: false });
 app.get('/healthz', async () => ({ status: 'ok' }));
 app.post<{ Body: { otp: string } }>(
@@ -63,3 +70,38 @@ async function floorUpdate(): Promise<(() => Promise<boolean>) | undefined> {
 }
 process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+
+/** With SQLITE_FILE: reads the next session, records a step; whether both did their part. */
+function sqliteFloor(file: string): () => Promise<boolean> {
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const from = Number(process.env.FLOOR_FROM);
+  const names = Array.from({ length: Number(process.env.FLOOR_COUNT) }, (_, i) => benchUsername(from + i));
+  const rows = db.prepare(SQLITE.floorRows).all({ names: JSON.stringify(names) }) as {
+    id: string;
+    id_hash: string;
+  }[];
+  if (rows.length === 0) throw new Error('no rows for the floor');
+  const findSession = db.prepare(SQLITE.findSession);
+  const update = db.prepare(SQLITE.acceptStep);
+  let step = 0;
+  let batch: { id: string; step: number; resolve: (accepted: boolean) => void }[] = [];
+  const commit = db.transaction((writes: typeof batch) =>
+    writes.map((write) => update.run({ step: write.step, now: Date.now(), id: write.id }).changes === 1),
+  );
+  return (): Promise<boolean> => {
+    step += 1;
+    const row = rows[step % rows.length]!;
+    if (!findSession.get({ idHash: row.id_hash })) return Promise.resolve(false);
+    if (batch.length === 0) {
+      setImmediate(() => {
+        const writes = batch;
+        batch = [];
+        const accepted = commit(writes);
+        for (const [i, write] of writes.entries()) write.resolve(accepted[i]!);
+      });
+    }
+    return new Promise((resolve) => batch.push({ id: row.id, step, resolve }));
+  };
+}
