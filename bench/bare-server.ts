@@ -17,7 +17,8 @@ import pg from 'pg';
 import { ACCEPT_STEP, FIND_SESSION, FLOOR_ROWS, SQLITE } from './accept-step.js';
 import { benchUsername } from './harness.js';
 
-const acceptStep = process.env.SQLITE_FILE ? sqliteFloor(process.env.SQLITE_FILE) : await floorUpdate();
+/** The floor's work for one request, when this server is a floor; whether it did its part. */
+const floorWork = process.env.SQLITE_FILE ? sqliteFloor(process.env.SQLITE_FILE) : await postgresFloor();
 const app = Fastify({ logger: false });
 app.get('/healthz', async () => ({ status: 'ok' }));
 app.post<{ Body: { otp: string } }>(
@@ -39,13 +40,13 @@ app.post<{ Body: { otp: string } }>(
   },
   async (request) => {
     if (!request.headers.authorization) throw new Error('no token');
-    if (acceptStep && !(await acceptStep())) throw new Error('the step was not accepted');
+    if (floorWork && !(await floorWork())) throw new Error('the session or the step was refused');
     return { verifiedAt: new Date().toISOString(), method: 'totp' };
   },
 );
 
 /** With DATABASE_URL: reads the next session, records a step; whether both did their part. */
-async function floorUpdate(): Promise<(() => Promise<boolean>) | undefined> {
+async function postgresFloor(): Promise<(() => Promise<boolean>) | undefined> {
   if (!process.env.DATABASE_URL) return undefined;
   const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
   const from = Number(process.env.FLOOR_FROM);
