@@ -21,7 +21,9 @@ export const SQLITE = {
   acceptStep:
     "UPDATE authenticators SET last_step=@step, last_used_at=@now WHERE id=@id AND status='active' AND last_step < @step",
   findSession: 'SELECT * FROM sessions WHERE id_hash=@idHash',
+  // The cast: better-sqlite3 binds a JS number as a REAL, which would spell `user0.0`.
   floorRows:
     'select a.id, s.id_hash from authenticators a join users u on u.id = a.user_id ' +
-    'join sessions s on s.user_id = u.id where u.username in (select value from json_each(@names))',
+    'join sessions s on s.user_id = u.id ' +
+    "where u.username in (with recursive n(i) as (select cast(@from as integer) union all select i + 1 from n where i + 1 < @to) select 'user' || i from n)",
 } as const;

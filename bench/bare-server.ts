@@ -15,7 +15,6 @@ import SQLite from 'better-sqlite3';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { ACCEPT_STEP, FIND_SESSION, FLOOR_ROWS, SQLITE } from './accept-step.js';
-import { benchUsername } from './harness.js';
 
 /** The floor's work for one request, when this server is a floor; whether it did its part. */
 const floorWork = process.env.SQLITE_FILE ? sqliteFloor(process.env.SQLITE_FILE) : await postgresFloor();
@@ -45,6 +44,9 @@ app.post<{ Body: { otp: string } }>(
   },
 );
 
+process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+
 /** With DATABASE_URL: reads the next session, records a step; whether both did their part. */
 async function postgresFloor(): Promise<(() => Promise<boolean>) | undefined> {
   if (!process.env.DATABASE_URL) return undefined;
@@ -69,17 +71,13 @@ async function postgresFloor(): Promise<(() => Promise<boolean>) | undefined> {
     return session.rowCount === 1 && result.rowCount === 1;
   };
 }
-process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
-await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
-
 /** With SQLITE_FILE: reads the next session, records a step; whether both did their part. */
 function sqliteFloor(file: string): () => Promise<boolean> {
   const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   const from = Number(process.env.FLOOR_FROM);
-  const names = Array.from({ length: Number(process.env.FLOOR_COUNT) }, (_, i) => benchUsername(from + i));
-  const rows = db.prepare(SQLITE.floorRows).all({ names: JSON.stringify(names) }) as {
+  const rows = db.prepare(SQLITE.floorRows).all({ from, to: from + Number(process.env.FLOOR_COUNT) }) as {
     id: string;
     id_hash: string;
   }[];
