@@ -480,6 +480,12 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU time this process has used (user + system, all its threads), in seconds. */
+export function ownCpuSeconds(): number {
+  const used = process.cpuUsage();
+  return (used.user + used.system) / 1e6;
+}
+
 /**
  * CPU time of every process named `command` (e.g. `postgres`: the backends, the WAL writer, the
  * checkpointer), in seconds, from /proc: what a database server spends on the load beside ours.

@@ -43,8 +43,11 @@ const WARMUP_SECONDS = QUICK ? 1 : 2;
 export interface Case {
   readonly name: string;
   readonly server: ChildServer;
-  /** The work runs in this process (raw ceilings): its CPU time is this process's. */
-  readonly inProcess?: boolean;
+  /**
+   * Where the work does not run in `server` (raw ceilings): the CPU seconds used so far by what
+   * runs it — this process, or a process of its own. Such a case leaves no backlog in a server.
+   */
+  readonly workCpuSeconds?: () => number;
   /** Runs one measured load; returns its result. */
   measure(seconds: number): Promise<LoadResult>;
   /** The database server's CPU seconds so far, where it runs beside us (PostgreSQL). */
@@ -130,7 +133,7 @@ export async function measureCases(
   for (const c of cases) {
     const warm = await c.measure(options.warmupSeconds ?? WARMUP_SECONDS);
     log(`warm-up ${c.name}: ${describeRun(warm)}`);
-    if (!c.inProcess) await settle(c.server.process.pid!);
+    if (!c.workCpuSeconds) await settle(c.server.process.pid!);
   }
   const runs = new Map<Case, (LoadResult & { serverCpuMicros: number; databaseCpuMicros?: number })[]>(
     cases.map((c) => [c, []]),
@@ -139,17 +142,13 @@ export async function measureCases(
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(i + r) % cases.length]!;
       const pid = c.server.process.pid!;
-      const cpuBefore = c.inProcess ? process.cpuUsage() : cpuSeconds(pid);
+      const workCpuSeconds = c.workCpuSeconds ?? (() => cpuSeconds(pid));
+      const cpuBefore = workCpuSeconds();
       const databaseBefore = c.databaseCpuSeconds?.();
       const result = await c.measure(seconds);
       const databaseCpu =
         databaseBefore === undefined ? undefined : (c.databaseCpuSeconds?.() ?? 0) - databaseBefore;
-      const cpu = c.inProcess
-        ? (() => {
-            const used = process.cpuUsage(cpuBefore as NodeJS.CpuUsage);
-            return (used.user + used.system) / 1e6;
-          })()
-        : cpuSeconds(pid) - (cpuBefore as number);
+      const cpu = workCpuSeconds() - cpuBefore;
       const perOk = (seconds: number) => (result.ok > 0 ? (seconds * 1e6) / result.ok : Number.NaN);
       const serverCpuMicros = perOk(cpu);
       const databaseCpuMicros = databaseCpu === undefined ? undefined : perOk(databaseCpu);
@@ -157,7 +156,7 @@ export async function measureCases(
         `round ${r + 1} ${c.name}: ${describeRun(result)}, ${Math.round(serverCpuMicros)} µs CPU/request` +
           (databaseCpuMicros === undefined ? '' : `, database ${Math.round(databaseCpuMicros)} µs`),
       );
-      if (!c.inProcess) await settle(pid);
+      if (!c.workCpuSeconds) await settle(pid);
       runs.get(c)!.push({
         ...result,
         serverCpuMicros,

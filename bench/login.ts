@@ -1,8 +1,8 @@
 // Password + code login over HTTP (issue 9, item 3): POST /api/v1/login with the code typed
 // right after the password, 50 connections, against its limit — argon2id itself, measured raw
 // with @node-rs/argon2 in the same run at the same concurrency — and better-auth's sign-in.
-import { verify } from '@node-rs/argon2';
 import { hashPassword } from '../src/security/index.js';
+import { type Argon2Ceiling, startArgon2Ceiling } from './argon2-ceiling.js';
 import { startBetterAuth } from './better-auth-peer.js';
 import { sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
 import {
@@ -66,40 +66,22 @@ export function loginCase(
   };
 }
 
-/** Raw argon2id verifications per second, `CONNECTIONS` at a time, in this process. */
-async function argon2Ceiling(hash: string, seconds: number): Promise<LoadResult> {
-  const end = performance.now() + seconds * 1000;
-  const started = performance.now();
-  let ok = 0;
-  let failed = 0;
-  const latencies: number[] = [];
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      if (await verify(hash, BENCH_PASSWORD)) ok++;
-      else failed++;
-      latencies.push(performance.now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  return loadResult({ ok, non2xx: failed, errors: 0 }, latencies, elapsed);
-}
-
 export async function run(): Promise<SuiteResult> {
   const dataDir = await sqliteDataDir('login');
   const servers: ChildServer[] = [];
+  let ceilingProcess: Argon2Ceiling | undefined;
   try {
     const serve = await startTwofold('twofold serve', dataDir);
     servers.push(serve);
     const betterAuth = await startBetterAuth({ fastHash: false, users: 200 });
     servers.push(betterAuth);
-    const hash = await hashPassword(BENCH_PASSWORD);
+    const raw = startArgon2Ceiling(await hashPassword(BENCH_PASSWORD));
+    ceilingProcess = raw;
     const ceiling: Case = {
       name: '@node-rs/argon2 verify (ceiling)',
       server: serve,
-      inProcess: true,
-      measure: (seconds) => argon2Ceiling(hash, seconds),
+      workCpuSeconds: () => raw.cpuSeconds(),
+      measure: (seconds) => raw.measure(seconds),
     };
     let peakRss = 0;
     const plan = new CodePlan({ from: 0, count: TEMPLATE_USERS });
@@ -165,7 +147,7 @@ export async function run(): Promise<SuiteResult> {
         method:
           `POST /api/v1/login {username, password: password + current code}, argon2id m=19456 KiB t=2 p=1; ${CONNECTIONS} ` +
           `keep-alive connections from ${CONNECTIONS} loopback addresses (127.0.0.2…), closed loop; ${WARMUP_SECONDS} s of warm-up each, then ${SECONDS} s runs, 3 rounds, median. Ceiling: @node-rs/argon2 verify of the same hash, ` +
-          `${CONNECTIONS} in flight, in the bench process (the server idle meanwhile). better-auth: POST /api/auth/sign-in/email ` +
+          `${CONNECTIONS} in flight, in a process of its own with one libuv pool thread per core (the server idle meanwhile). better-auth: POST /api/auth/sign-in/email ` +
           'with its default scrypt, for a user with TOTP on (answers twoFactorRedirect; its login then needs verify-totp as well).',
         results: stats,
         ratios: { loginVsArgon2: share, vsBetterAuthSignIn: round(login.perSecond / peerStats.perSecond) },
@@ -180,6 +162,6 @@ export async function run(): Promise<SuiteResult> {
       goals,
     };
   } finally {
-    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all([...servers.map((s) => s.stop()), ceilingProcess?.stop()]);
   }
 }
