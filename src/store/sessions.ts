@@ -69,8 +69,9 @@ export class SessionRepository {
         backup_codes_until: p.backup_codes_until,
       }),
     );
-    // PostgreSQL: one round trip. SQLite has no round trips, and two primary-key lookups take
-    // ~30 µs where the join takes ~90 µs (bench database, 100,000 users).
+    // PostgreSQL: one round trip. SQLite has no round trips: alone, the join is ~9 µs faster
+    // than two lookups (one WAL read lock instead of two), but in the server alternating runs of
+    // both showed no difference (bench/findings.md, eighth pass), so SQLite keeps the simpler two.
     this.#joinUser = isPostgres(db);
   }
 
