@@ -31,15 +31,15 @@ export function startArgon2Ceiling(hash: string): Argon2Ceiling {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, UV_THREADPOOL_SIZE: String(availableParallelism()) },
   });
-  let failed: Error | undefined;
+  let exited: Error | undefined;
   child.once('exit', (code) => {
-    failed = new Error(`the argon2 ceiling's process exited with ${code}`);
+    exited = new Error(`the argon2 ceiling's process exited with ${code}`);
   });
   return {
     measure: (seconds) =>
       new Promise((resolve, reject) => {
-        if (failed) return reject(failed);
-        const onExit = () => reject(failed);
+        if (exited) return reject(exited);
+        const onExit = () => reject(exited);
         child.once('exit', onExit);
         child.once('message', (result) => {
           child.off('exit', onExit);
