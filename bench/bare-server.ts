@@ -71,6 +71,7 @@ async function postgresFloor(): Promise<(() => Promise<boolean>) | undefined> {
     return session.rowCount === 1 && result.rowCount === 1;
   };
 }
+
 /** With SQLITE_FILE: reads the next session, records a step; whether both did their part. */
 function sqliteFloor(file: string): () => Promise<boolean> {
   const db = new SQLite(file);
