@@ -10,9 +10,10 @@ const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
-// argon2 runs on the pool, at most one hash per core (src/security/hashing-slots.ts); one thread
-// more keeps file I/O — the fsync of every SQLite commit — from waiting behind hashes.
-process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()) + 1);
+// argon2 runs on the pool, at most one hash per core (src/security/hashing-slots.ts), beside
+// file I/O: the fsync of every SQLite commit. Two threads at least, so that on one core an fsync
+// need not wait for a hash.
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()));
 
 const compiled = join(__dirname, '..', 'dist', 'twofold.js');
 if (!existsSync(compiled)) {

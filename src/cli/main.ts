@@ -10,8 +10,8 @@ import { registerTransferCommands } from './transfer.js';
 import { registerUserCommands } from './user.js';
 
 const io = processIo();
-// bin/twofold.js sized libuv's pool before it started; the hash limit leaves one thread of it
-// for file I/O (src/security/hashing-slots.ts).
+// bin/twofold.js sized libuv's pool before it started; the hash limit follows its size
+// (src/security/hashing-slots.ts).
 limitConcurrentHashes(defaultHashingSlots(availableParallelism(), Number(io.env.UV_THREADPOOL_SIZE) || 4));
 const program = createProgram(io);
 registerServeCommand(program, io);

@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
  *
  * Hashes run on libuv's thread pool, which also does the server's file I/O — among it the fsync
  * that makes every SQLite commit durable. Without a limit, 50 logins queue 50 hashes in the
- * pool and a commit's fsync waits behind all of them (seen: logins stalled for seconds). More
+ * pool and a commit's fsync waits behind all of them (seen: logins stalled for seconds); with
+ * it, behind at most the hashes already running, and only until the first of them ends. More
  * hashes at once than cores would not finish sooner either, and each holds 19 MiB.
  */
 export class HashingSlots {
@@ -30,10 +31,14 @@ export class HashingSlots {
 }
 
 /**
- * One per core, and always one pool thread fewer than libuv has: on a machine with more cores
- * than pool threads, hashes alone would fill the pool. The pool has 4 threads unless
- * `UV_THREADPOOL_SIZE` said otherwise before it started (bin/twofold.js; the CLI passes it).
+ * One per core, and no more than the pool has threads (4 unless `UV_THREADPOOL_SIZE` said
+ * otherwise before it started; bin/twofold.js sizes it to the cores, the CLI passes it).
+ *
+ * No thread is kept free of hashes for file I/O. A pool with one spare thread hands each hash to
+ * the thread that has slept longest, so the hashes rotate over every thread; on two cores that
+ * verified 14% fewer a second (bench/findings.md, ninth pass). An fsync that finds every thread
+ * hashing waits for the first to end, a few milliseconds.
  */
 export function defaultHashingSlots(cores = availableParallelism(), poolThreads = 4): number {
-  return Math.max(1, Math.min(cores, poolThreads - 1));
+  return Math.max(1, Math.min(cores, poolThreads));
 }

@@ -13,8 +13,8 @@ import { Worker } from 'node:worker_threads';
  *
  * Instead the connection runs with `synchronous=NORMAL` (COMMIT writes the WAL, no fsync) and
  * `wal_autocheckpoint=0`, and this class
- * - fsyncs the WAL file on libuv's thread pool after each commit (bin/twofold.js keeps a thread
- *   free of argon2 for it); nothing is reported done before that fsync — by the driver for each
+ * - fsyncs the WAL file on libuv's thread pool after each commit (behind at most the argon2
+ *   hashes already running: src/security/hashing-slots.ts); nothing is reported done before that fsync — by the driver for each
  *   write, or, in the server, by holding every answer and e-mail until the fsync that covers
  *   everything committed before it (src/store/group-commit-sqlite.ts) — so what anyone is told
  *   is on disk, exactly as with FULL; commits made while an fsync runs share the next one;

@@ -28,12 +28,13 @@ describe('HashingSlots', () => {
     expect(await slots.run(async () => 'next')).toBe('next');
   });
 
-  it('defaults to one slot per core, always leaving a pool thread free for file I/O', () => {
+  it('defaults to one slot per core, and no more than the pool has threads', () => {
+    expect(defaultHashingSlots(2, 2)).toBe(2);
     expect(defaultHashingSlots(2, 3)).toBe(2);
-    // More cores than libuv's default four threads: hashes must not take all of them.
-    expect(defaultHashingSlots(16, 4)).toBe(3);
-    expect(defaultHashingSlots(16, 17)).toBe(16);
+    // More cores than libuv's default four threads.
+    expect(defaultHashingSlots(16, 4)).toBe(4);
     expect(defaultHashingSlots(1, 2)).toBe(1);
     expect(defaultHashingSlots(4, 1)).toBe(1);
+    expect(defaultHashingSlots(4, 0)).toBe(1);
   });
 });
