@@ -11,8 +11,7 @@ const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 // argon2 runs on the pool, at most one hash per core (src/security/hashing-slots.ts), beside
-// file I/O: the fsync of every SQLite commit. Two threads at least, so that on one core an fsync
-// need not wait for a hash.
+// file I/O. Two threads at least, so that on one core file I/O need not wait for a hash.
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, availableParallelism()));
 
 const compiled = join(__dirname, '..', 'dist', 'twofold.js');

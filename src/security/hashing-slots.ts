@@ -34,10 +34,11 @@ export class HashingSlots {
  * One per core, and no more than the pool has threads (4 unless `UV_THREADPOOL_SIZE` said
  * otherwise before it started; bin/twofold.js sizes it to the cores, the CLI passes it).
  *
- * No thread is kept free of hashes for file I/O. A pool with one spare thread hands each hash to
- * the thread that has slept longest, so the hashes rotate over every thread; on two cores that
- * verified 14% fewer a second (bench/findings.md, ninth pass). An fsync that finds every thread
- * hashing waits for the first to end, a few milliseconds.
+ * No thread is kept free of hashes for file I/O. In a pool with one spare thread each hash starts
+ * on whichever thread is waiting, so two hashes move over three threads; on two cores that
+ * verified 12–16% fewer a second (bench/findings.md, ninth pass). File I/O that finds every
+ * thread hashing waits for the first to end, a few milliseconds; the WAL's fsync, once the server
+ * is busy, runs in a thread of its own (store/sqlite-wal-durability.ts).
  */
 export function defaultHashingSlots(cores = availableParallelism(), poolThreads = 4): number {
   return Math.max(1, Math.min(cores, poolThreads));

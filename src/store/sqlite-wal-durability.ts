@@ -13,13 +13,17 @@ import { Worker } from 'node:worker_threads';
  *
  * Instead the connection runs with `synchronous=NORMAL` (COMMIT writes the WAL, no fsync) and
  * `wal_autocheckpoint=0`, and this class
- * - fsyncs the WAL file on libuv's thread pool after each commit (behind at most the argon2
- *   hashes already running: src/security/hashing-slots.ts); nothing is reported done before that fsync — by the driver for each
- *   write, or, in the server, by holding every answer and e-mail until the fsync that covers
- *   everything committed before it (src/store/group-commit-sqlite.ts) — so what anyone is told
- *   is on disk, exactly as with FULL; commits made while an fsync runs share the next one;
+ * - fsyncs the WAL file after each commit; nothing is reported done before that fsync — by the
+ *   driver for each write, or, in the server, by holding every answer and e-mail until the fsync
+ *   that covers everything committed before it (src/store/group-commit-sqlite.ts) — so what
+ *   anyone is told is on disk, exactly as with FULL; commits made while an fsync runs share the
+ *   next one;
  * - runs PASSIVE checkpoints from a worker thread with a connection of its own, which never
- *   blocks the writer;
+ *   blocks the writer. Once that worker runs, it does the fsyncs too, between its checkpoints.
+ *   Until then, and if it dies, they run on libuv's thread pool, but not under load: the pool's
+ *   threads, one per core, are argon2's too (src/security/hashing-slots.ts), and an fsync queued
+ *   behind two hashes held every answer of a verify load for up to a hash's time (20% fewer
+ *   verifications beside a login load; bench/findings.md, ninth pass);
  * - keeps the WAL from growing without end. SQLite writes the WAL from its start again only when
  *   a write transaction begins while every frame is already copied back, and under steady load a
  *   commit always lands while a background checkpoint runs: the WAL grew by ~40 MB a second on
@@ -40,6 +44,8 @@ export class SqliteWalDurability {
   /** The fsync under way, if any. */
   #syncing: Deferred | undefined;
   #checkpointer: Worker | undefined;
+  /** Ends the fsync handed to the checkpointer, when one is. */
+  #finishInWorker: ((error: Error | null) => void) | undefined;
   #commits = 0;
   #closed = false;
   readonly #syncEveryCommit: boolean;
@@ -160,7 +166,15 @@ export class SqliteWalDurability {
       this.#startWhenDue();
     };
     if (this.#walFd !== undefined) {
-      fsync(this.#walFd, finish);
+      const worker = this.#checkpointer;
+      if (worker) {
+        this.#finishInWorker = finish;
+        // Held until the answer, or a process with nothing else to do would exit without it.
+        worker.ref();
+        worker.postMessage({ fsync: this.#walFd } satisfies SyncRequest);
+      } else {
+        fsync(this.#walFd, finish);
+      }
       return;
     }
     // The first time: open the WAL (kept open: SQLite removes it only when the last connection
@@ -197,14 +211,27 @@ export class SqliteWalDurability {
     worker.on('exit', () => {
       if (this.#checkpointer === worker) this.#checkpointer = undefined;
       this.#catchingUp?.resolve();
+      // An fsync it was asked for may not have run: run it here.
+      const finish = this.#takeFinishInWorker();
+      if (finish && this.#walFd !== undefined) fsync(this.#walFd, finish);
+      else finish?.(new Error('The checkpointer stopped before the WAL was synced'));
     });
-    worker.on('message', (report: CheckpointReport) => {
-      if (report.catchUp) this.#catchingUp?.resolve();
+    worker.on('message', (report: CheckpointReport | SyncReport) => {
+      if ('synced' in report) {
+        this.#takeFinishInWorker()?.(report.error === null ? null : new Error(report.error));
+      } else if (report.catchUp) this.#catchingUp?.resolve();
       else if (report.log >= this.#restartAfterFrames && !this.#catchingUp) this.#onRestartDue?.();
     });
     worker.on('error', () => {});
     worker.unref();
     this.#checkpointer = worker;
+  }
+
+  #takeFinishInWorker(): ((error: Error | null) => void) | undefined {
+    const finish = this.#finishInWorker;
+    this.#finishInWorker = undefined;
+    this.#checkpointer?.unref();
+    return finish;
   }
 }
 
@@ -239,8 +266,20 @@ interface CheckpointReport {
   readonly catchUp: boolean;
 }
 
+/** What the server asks of the checkpointer: fsync the WAL's descriptor (shared by the threads). */
+interface SyncRequest {
+  readonly fsync: number;
+}
+
+/** Its answer: the fsync's error message, or null. */
+interface SyncReport {
+  readonly synced: true;
+  readonly error: string | null;
+}
+
 // Plain CommonJS, evaluated in the worker: it runs the same from the sources (tests) and the build.
 const CHECKPOINTER_SOURCE = `
+const { fsyncSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
@@ -257,6 +296,15 @@ function checkpoint(catchUp) {
 const timer = setInterval(() => checkpoint(false), workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message === 'checkpoint') return checkpoint(true);
+  if (typeof message === 'object' && message !== null && 'fsync' in message) {
+    let error = null;
+    try {
+      fsyncSync(message.fsync);
+    } catch (failure) {
+      error = String((failure && failure.message) || failure);
+    }
+    return parentPort.postMessage({ synced: true, error });
+  }
   clearInterval(timer);
   db.close();
   parentPort.close();
