@@ -19,11 +19,12 @@ import { Worker } from 'node:worker_threads';
  *   anyone is told is on disk, exactly as with FULL; commits made while an fsync runs share the
  *   next one;
  * - runs PASSIVE checkpoints from a worker thread with a connection of its own, which never
- *   blocks the writer. Once that worker runs, it does the fsyncs too, between its checkpoints.
- *   Until then, and if it dies, they run on libuv's thread pool, but not under load: the pool's
+ *   blocks the writer. Once that worker runs, it does the fsyncs too, when it is not
+ *   checkpointing; the rest run on libuv's thread pool. Not all of them there: the pool's
  *   threads, one per core, are argon2's too (src/security/hashing-slots.ts), and an fsync queued
  *   behind two hashes held every answer of a verify load for up to a hash's time (20% fewer
- *   verifications beside a login load; bench/findings.md, ninth pass);
+ *   verifications beside a login load; bench/findings.md, ninth pass). Nor all in the worker: a
+ *   checkpoint under the verify load takes long enough that fsyncs waiting for it cost ~9%;
  * - keeps the WAL from growing without end. SQLite writes the WAL from its start again only when
  *   a write transaction begins while every frame is already copied back, and under steady load a
  *   commit always lands while a background checkpoint runs: the WAL grew by ~40 MB a second on
@@ -46,6 +47,9 @@ export class SqliteWalDurability {
   #checkpointer: Worker | undefined;
   /** Ends the fsync handed to the checkpointer, when one is. */
   #finishInWorker: ((error: Error | null) => void) | undefined;
+  /** Checkpoints asked of the worker and not yet reported: while any, fsyncs go to the pool. */
+  #checkpointsUnderWay = 0;
+  #checkpointTimer: NodeJS.Timeout | undefined;
   #commits = 0;
   #closed = false;
   readonly #syncEveryCommit: boolean;
@@ -98,7 +102,7 @@ export class SqliteWalDurability {
         clearTimeout(timer);
         if (this.#catchingUp === answer) this.#catchingUp = undefined;
       });
-      worker.postMessage('checkpoint');
+      this.#askCheckpoint(worker, true);
     }
     return this.#catchingUp.promise;
   }
@@ -125,6 +129,7 @@ export class SqliteWalDurability {
     this.#walFd = undefined;
     const worker = this.#checkpointer;
     this.#checkpointer = undefined;
+    clearInterval(this.#checkpointTimer);
     if (worker) {
       // Closed before the server's own connection, so that one is the last and, as SQLite does
       // for the last connection, checkpoints everything and removes the WAL.
@@ -167,7 +172,7 @@ export class SqliteWalDurability {
     };
     if (this.#walFd !== undefined) {
       const worker = this.#checkpointer;
-      if (worker) {
+      if (worker && this.#checkpointsUnderWay === 0) {
         this.#finishInWorker = finish;
         // Held until the answer, or a process with nothing else to do would exit without it.
         worker.ref();
@@ -202,14 +207,16 @@ export class SqliteWalDurability {
       workerData: {
         file: this.databaseFile,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        intervalMs: this.#checkpointIntervalMs,
       },
     });
     // A checkpoint that fails is retried at the next interval; a checkpointer that died is
     // replaced at the next commit. The WAL just grows meanwhile. Each checkpoint reports the
     // WAL's length; a catch-up (asked for by `catchUp`) says when it is done.
     worker.on('exit', () => {
-      if (this.#checkpointer === worker) this.#checkpointer = undefined;
+      if (this.#checkpointer !== worker) return;
+      this.#checkpointer = undefined;
+      clearInterval(this.#checkpointTimer);
+      this.#checkpointsUnderWay = 0;
       this.#catchingUp?.resolve();
       // An fsync it was asked for may not have run: run it here.
       const finish = this.#takeFinishInWorker();
@@ -219,12 +226,25 @@ export class SqliteWalDurability {
     worker.on('message', (report: CheckpointReport | SyncReport) => {
       if ('synced' in report) {
         this.#takeFinishInWorker()?.(report.error === null ? null : new Error(report.error));
-      } else if (report.catchUp) this.#catchingUp?.resolve();
+        return;
+      }
+      this.#checkpointsUnderWay = Math.max(0, this.#checkpointsUnderWay - 1);
+      if (report.catchUp) this.#catchingUp?.resolve();
       else if (report.log >= this.#restartAfterFrames && !this.#catchingUp) this.#onRestartDue?.();
     });
     worker.on('error', () => {});
     worker.unref();
     this.#checkpointer = worker;
+    // Timed from here, so that this thread knows when the worker is busy (see the class).
+    this.#checkpointTimer = setInterval(() => {
+      if (this.#checkpointsUnderWay === 0) this.#askCheckpoint(worker, false);
+    }, this.#checkpointIntervalMs);
+    this.#checkpointTimer.unref();
+  }
+
+  #askCheckpoint(worker: Worker, catchUp: boolean): void {
+    this.#checkpointsUnderWay += 1;
+    worker.postMessage({ checkpoint: catchUp ? 'catch-up' : 'scheduled' } satisfies CheckpointRequest);
   }
 
   #takeFinishInWorker(): ((error: Error | null) => void) | undefined {
@@ -266,7 +286,12 @@ interface CheckpointReport {
   readonly catchUp: boolean;
 }
 
-/** What the server asks of the checkpointer: fsync the WAL's descriptor (shared by the threads). */
+/** What the server asks of the checkpointer: a checkpoint; `catch-up` for `catchUp`. */
+interface CheckpointRequest {
+  readonly checkpoint: 'scheduled' | 'catch-up';
+}
+
+/** Or to fsync the WAL's descriptor (shared by the threads). */
 interface SyncRequest {
   readonly fsync: number;
 }
@@ -293,9 +318,10 @@ function checkpoint(catchUp) {
   } catch {}
   parentPort.postMessage(report);
 }
-const timer = setInterval(() => checkpoint(false), workerData.intervalMs);
 parentPort.on('message', (message) => {
-  if (message === 'checkpoint') return checkpoint(true);
+  if (typeof message === 'object' && message !== null && 'checkpoint' in message) {
+    return checkpoint(message.checkpoint === 'catch-up');
+  }
   if (typeof message === 'object' && message !== null && 'fsync' in message) {
     let error = null;
     try {
@@ -305,7 +331,6 @@ parentPort.on('message', (message) => {
     }
     return parentPort.postMessage({ synced: true, error });
   }
-  clearInterval(timer);
   db.close();
   parentPort.close();
 });
