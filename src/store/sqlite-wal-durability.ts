@@ -213,11 +213,11 @@ export class SqliteWalDurability {
     // replaced at the next commit. The WAL just grows meanwhile. Each checkpoint reports the
     // WAL's length; a catch-up (asked for by `catchUp`) says when it is done.
     worker.on('exit', () => {
+      this.#catchingUp?.resolve();
       if (this.#checkpointer !== worker) return;
       this.#checkpointer = undefined;
       clearInterval(this.#checkpointTimer);
       this.#checkpointsUnderWay = 0;
-      this.#catchingUp?.resolve();
       // An fsync it was asked for may not have run: run it here.
       const finish = this.#takeFinishInWorker();
       if (finish && this.#walFd !== undefined) fsync(this.#walFd, finish);
@@ -228,7 +228,7 @@ export class SqliteWalDurability {
         this.#takeFinishInWorker()?.(report.error === null ? null : new Error(report.error));
         return;
       }
-      this.#checkpointsUnderWay = Math.max(0, this.#checkpointsUnderWay - 1);
+      this.#checkpointsUnderWay -= 1;
       if (report.catchUp) this.#catchingUp?.resolve();
       else if (report.log >= this.#restartAfterFrames && !this.#catchingUp) this.#onRestartDue?.();
     });
