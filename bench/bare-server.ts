@@ -10,7 +10,14 @@
 // With SQLITE_FILE, the same floor on SQLite (the http suite): both statements on a copy of the
 // bench database, the UPDATEs of one event-loop turn committed together, with no fsync at all
 // (synchronous=OFF) — more than any server that answers after its write is durable can do.
+//
+// With LOGIN_HASH, the login floor (the login suite): POST /api/v1/login checks the body's
+// password, less the six-digit code typed after it, against that argon2id hash with
+// @node-rs/argon2 on libuv's pool (sized by the bench, one thread per core, as the ceiling's) —
+// the least a password login over HTTP must do. No user, session, code, throttle or write.
 
+import { randomBytes } from 'node:crypto';
+import { verify } from '@node-rs/argon2';
 import SQLite from 'better-sqlite3';
 import Fastify from 'fastify';
 import pg from 'pg';
@@ -43,6 +50,35 @@ app.post<{ Body: { otp: string } }>(
     return { verifiedAt: new Date().toISOString(), method: 'totp' };
   },
 );
+
+const loginHash = process.env.LOGIN_HASH;
+if (loginHash) {
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/v1/login',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 254 },
+            password: { type: 'string', minLength: 7, maxLength: 1024 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!(await verify(loginHash, request.body.password.slice(0, -6)))) {
+        return reply.code(401).send({ error: 'invalid_credentials' });
+      }
+      return {
+        token: randomBytes(32).toString('base64url'),
+        tokenType: 'Bearer',
+        expiresAt: new Date(Date.now() + 12 * 3600_000).toISOString(),
+      };
+    },
+  );
+}
 
 process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });

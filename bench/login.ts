@@ -1,6 +1,9 @@
 // Password + code login over HTTP (issue 9, item 3): POST /api/v1/login with the code typed
 // right after the password, 50 connections, against its limit — argon2id itself, measured raw
-// with @node-rs/argon2 in the same run at the same concurrency — and better-auth's sign-in.
+// with @node-rs/argon2 in the same run at the same concurrency — its floor over HTTP (a bare
+// Fastify route that only checks the password), and better-auth's sign-in.
+
+import { availableParallelism } from 'node:os';
 import { hashPassword } from '../src/security/index.js';
 import { startArgon2Ceiling } from './argon2-ceiling.js';
 import { startBetterAuth } from './better-auth-peer.js';
@@ -18,7 +21,7 @@ import {
   sampleRss,
   startTwofold,
 } from './harness.js';
-import { type Case, type CaseStats, measureCases, QUICK, statsTable } from './http.js';
+import { type Case, type CaseStats, measureCases, QUICK, startBare, statsTable } from './http.js';
 import type { Goal, SuiteResult } from './run.js';
 
 const SECONDS = QUICK ? 2 : 5;
@@ -66,11 +69,17 @@ export function loginCase(
 
 export async function run(): Promise<SuiteResult> {
   const dataDir = await sqliteDataDir('login');
-  const ceilingProcess = startArgon2Ceiling(await hashPassword(BENCH_PASSWORD));
+  const passwordHash = await hashPassword(BENCH_PASSWORD);
+  const ceilingProcess = startArgon2Ceiling(passwordHash);
   const servers: ChildServer[] = [];
   try {
     const serve = await startTwofold('twofold serve', dataDir);
     servers.push(serve);
+    const floorServer = await startBare({
+      LOGIN_HASH: passwordHash,
+      UV_THREADPOOL_SIZE: String(availableParallelism()),
+    });
+    servers.push(floorServer);
     const betterAuth = await startBetterAuth({ fastHash: false, users: 200 });
     servers.push(betterAuth);
     const ceiling: Case = {
@@ -113,21 +122,23 @@ export async function run(): Promise<SuiteResult> {
           },
         }),
     };
-    const stats = await measureCases([sampled, ceiling, peer], {
+    const floor = loginCase(floorServer, plan, 'bare Fastify: one argon2id verify (floor)');
+    const stats = await measureCases([sampled, ceiling, floor, peer], {
       seconds: SECONDS,
       warmupSeconds: WARMUP_SECONDS,
     });
-    const [login, argon2, peerStats] = stats as [CaseStats, CaseStats, CaseStats];
+    const [login, argon2, floorStats, peerStats] = stats as [CaseStats, CaseStats, CaseStats, CaseStats];
     // The same load from one address, as autocannon sends it: the per-address password throttle
     // counts the attempts in flight as failures and refuses the rest (reported, not a goal).
     const oneAddress = await loginCase(serve, plan, 'one address', true).measure(SECONDS);
-    const valid = [login, argon2].every((s) => s.failures === 0);
+    const valid = [login, argon2, floorStats].every((s) => s.failures === 0);
     const share = round(login.perSecond / argon2.perSecond);
+    const floorShare = round(floorStats.perSecond / argon2.perSecond);
     const goals: Goal[] = [
       {
         description: 'login ≥ 85% of raw argon2id verifications/s',
         met: valid && share >= 0.85,
-        measured: `${Math.round(share * 100)}% (${fmt(login.perSecond)}/s of ${fmt(argon2.perSecond)}/s)${valid ? '' : ' (INVALID: some requests failed)'}`,
+        measured: `${Math.round(share * 100)}% (${fmt(login.perSecond)}/s of ${fmt(argon2.perSecond)}/s); the floor ${Math.round(floorShare * 100)}%${valid ? '' : ' (INVALID: some requests failed)'}`,
       },
       {
         description: 'login p99 < 1 s at 50 connections',
@@ -143,10 +154,15 @@ export async function run(): Promise<SuiteResult> {
         method:
           `POST /api/v1/login {username, password: password + current code}, argon2id m=19456 KiB t=2 p=1; ${CONNECTIONS} ` +
           `keep-alive connections from ${CONNECTIONS} loopback addresses (127.0.0.2…), closed loop; ${WARMUP_SECONDS} s of warm-up each, then ${SECONDS} s runs, 3 rounds, median. Ceiling: @node-rs/argon2 verify of the same hash, ` +
-          `${CONNECTIONS} in flight, in a process of its own with one libuv pool thread per core (the server idle meanwhile). better-auth: POST /api/auth/sign-in/email ` +
+          `${CONNECTIONS} in flight, in a process of its own with one libuv pool thread per core (the server idle meanwhile). Floor: bench/bare-server.ts with LOGIN_HASH, ` +
+          'a bare Fastify route that verifies the password with @node-rs/argon2 and answers a token, under the same load, one pool thread per core. better-auth: POST /api/auth/sign-in/email ' +
           'with its default scrypt, for a user with TOTP on (answers twoFactorRedirect; its login then needs verify-totp as well).',
         results: stats,
-        ratios: { loginVsArgon2: share, vsBetterAuthSignIn: round(login.perSecond / peerStats.perSecond) },
+        ratios: {
+          loginVsArgon2: share,
+          floorVsArgon2: floorShare,
+          vsBetterAuthSignIn: round(login.perSecond / peerStats.perSecond),
+        },
         peakRssMegabytes: Math.round(peakRss),
         oneAddress: {
           description: 'the same login load from a single client address (autocannon), 5 s',
