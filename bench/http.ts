@@ -38,7 +38,13 @@ import type { Goal, SuiteResult } from './run.js';
 export const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = 3;
 const SECONDS = QUICK ? 2 : 5;
-const WARMUP_SECONDS = QUICK ? 1 : 2;
+/**
+ * A fresh server answers its first second of load at a third of its later rate while V8 compiles
+ * the path: in 1 s windows, 1,054, 566, 358, then ~320 µs of CPU a verification from the fourth
+ * second on (1,000 users; 100,000 alike; bench/findings.md, eleventh pass). Two seconds left
+ * the tail of that in the first round.
+ */
+const WARMUP_SECONDS = QUICK ? 1 : 5;
 
 export interface Case {
   readonly name: string;
