@@ -53,7 +53,7 @@ export async function writePerformanceDoc(): Promise<string> {
   out.push('');
   out.push('```sh');
   out.push('npm install && npm run build      # the servers run from dist/, as `twofold serve` does');
-  out.push('npm run bench                     # every suite, 12 to 15 minutes');
+  out.push('npm run bench                     # every suite, 13 to 17 minutes');
   out.push('npm run bench -- http login       # some suites: otp http login growth footprint pg profile');
   out.push('node --import tsx bench/bulk-load.ts /tmp/data 1000000   # the bulk loader on its own');
   out.push('```');
