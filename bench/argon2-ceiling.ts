@@ -26,10 +26,13 @@ export interface Argon2Ceiling {
 
 const thisFile = fileURLToPath(import.meta.url);
 
+/** The environment of a process that hashes with one libuv pool thread per core: the ceiling's, and the floor's. */
+export const ONE_POOL_THREAD_PER_CORE = { UV_THREADPOOL_SIZE: String(availableParallelism()) };
+
 export function startArgon2Ceiling(hash: string): Argon2Ceiling {
   const child: ChildProcess = fork(thisFile, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, UV_THREADPOOL_SIZE: String(availableParallelism()) },
+    env: { ...process.env, ...ONE_POOL_THREAD_PER_CORE },
   });
   let exited: Error | undefined;
   child.once('exit', (code) => {

@@ -2,10 +2,8 @@
 // right after the password, 50 connections, against its limit — argon2id itself, measured raw
 // with @node-rs/argon2 in the same run at the same concurrency — its floor over HTTP (a bare
 // Fastify route that only checks the password), and better-auth's sign-in.
-
-import { availableParallelism } from 'node:os';
 import { hashPassword } from '../src/security/index.js';
-import { startArgon2Ceiling } from './argon2-ceiling.js';
+import { ONE_POOL_THREAD_PER_CORE, startArgon2Ceiling } from './argon2-ceiling.js';
 import { startBetterAuth } from './better-auth-peer.js';
 import { sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
 import {
@@ -75,10 +73,7 @@ export async function run(): Promise<SuiteResult> {
   try {
     const serve = await startTwofold('twofold serve', dataDir);
     servers.push(serve);
-    const floorServer = await startBare({
-      LOGIN_HASH: passwordHash,
-      UV_THREADPOOL_SIZE: String(availableParallelism()),
-    });
+    const floorServer = await startBare({ LOGIN_HASH: passwordHash, ...ONE_POOL_THREAD_PER_CORE });
     servers.push(floorServer);
     const betterAuth = await startBetterAuth({ fastHash: false, users: 200 });
     servers.push(betterAuth);
