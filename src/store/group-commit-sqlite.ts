@@ -59,6 +59,8 @@ interface Prepared {
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, Prepared>();
+  /** Connection handles released by Kysely, for the next queries; each is only a view of `#db`. */
+  readonly #idleConnections: GroupCommitConnection[] = [];
   #batch: PendingWrite[] = [];
   #flushScheduled = false;
   /** Set while an explicit transaction owns the connection; others await it. */
@@ -135,7 +137,7 @@ export class GroupCommitSqliteDriver implements Driver {
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new GroupCommitConnection(this);
+    return this.#idleConnections.pop() ?? new GroupCommitConnection(this);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -145,7 +147,15 @@ export class GroupCommitSqliteDriver implements Driver {
     });
     this.flush({ force: true });
     (connection as GroupCommitConnection).inTransaction = true;
-    this.#db.exec('begin immediate');
+    try {
+      this.#db.exec('begin immediate');
+    } catch (error) {
+      // E.g. another process held the write lock past the busy timeout. Kysely neither commits
+      // nor rolls back a transaction that did not begin: free the connection here, or every
+      // later query would wait for this one forever.
+      this.#endTransactionHold(connection);
+      throw error;
+    }
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -159,7 +169,11 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#finishTransaction(connection, 'rollback');
   }
 
-  async releaseConnection(): Promise<void> {}
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    // Reused, not made anew for every query: Kysely also remembers each new one (a WeakSet).
+    const released = connection as GroupCommitConnection;
+    if (!released.inTransaction && this.#idleConnections.length < 16) this.#idleConnections.push(released);
+  }
 
   async destroy(): Promise<void> {
     this.flush({ force: true });
@@ -302,15 +316,20 @@ export class GroupCommitSqliteDriver implements Driver {
     try {
       this.#db.exec(how);
     } finally {
-      (connection as GroupCommitConnection).inTransaction = false;
-      const end = this.#endTransaction;
-      this.#transaction = undefined;
-      this.#endTransaction = undefined;
-      end?.();
-      if (this.#batch.length > 0 && !this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.#endTransactionHold(connection);
+    }
+  }
+
+  /** Gives the connection back to batches and reads once an explicit transaction is over. */
+  #endTransactionHold(connection: DatabaseConnection): void {
+    (connection as GroupCommitConnection).inTransaction = false;
+    const end = this.#endTransaction;
+    this.#transaction = undefined;
+    this.#endTransaction = undefined;
+    end?.();
+    if (this.#batch.length > 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.flush());
     }
   }
 

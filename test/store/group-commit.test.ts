@@ -150,6 +150,25 @@ describe('SQLite group commit', () => {
     ).rejects.toThrow('boom');
     expect(await db.selectFrom('items').selectAll().execute()).toEqual([]);
   });
+
+  it('a transaction that cannot begin (another process writes) fails alone and leaves the connection free', async () => {
+    raw.pragma('busy_timeout = 20');
+    const other = new SQLite(join(dir.path, 'test.db'));
+    other.exec('begin immediate');
+    try {
+      await expect(db.transaction().execute(async () => 'never')).rejects.toThrow(/locked|busy/i);
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
+    // Neither a later transaction nor the group commit waits for the one that never began.
+    await db.transaction().execute((trx) => trx.insertInto('items').values({ id: 1, name: 'in' }).execute());
+    await insert(2, 'batched');
+    expect(await db.selectFrom('items').select('name').orderBy('id').execute()).toEqual([
+      { name: 'in' },
+      { name: 'batched' },
+    ]);
+  });
 });
 
 /** A real durability whose fsyncs start only when the test opens the gate. */
