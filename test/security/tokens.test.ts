@@ -30,6 +30,11 @@ describe('hashToken', () => {
     expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
+  it('hashes the UTF-8 bytes of the text', () => {
+    // `printf 'p\xc3\xa4ss' | sha256sum`: "päss" as UTF-8, not as Latin-1 or UTF-16.
+    expect(hashToken('p\u00e4ss')).toBe('73c2e2fd2aec66e50135a01b2a007fcc23e4d35010637f98541e453a8665d25d');
+  });
+
   it('is deterministic and tells tokens apart', () => {
     const token = randomToken();
     expect(hashToken(token)).toBe(hashToken(token));
