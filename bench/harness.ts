@@ -82,6 +82,8 @@ export interface StartOptions {
   readonly name: string;
   /** Arguments to `node`. */
   readonly args: readonly string[];
+  /** A command that runs node, with its own arguments first (e.g. valgrind and its options). */
+  readonly wrapper?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly port: number;
   readonly healthPath?: string;
@@ -109,7 +111,8 @@ export async function startServer(options: StartOptions): Promise<ChildServer> {
     );
   }
   const started = performance.now();
-  const child = spawn(process.execPath, [...options.args], {
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...options.args];
+  const child = spawn(command!, commandArgs, {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -193,7 +196,12 @@ const START_ENV: Record<string, string> = Object.fromEntries(
 export function startTwofold(
   name: string,
   dataDir: string,
-  options: { databaseUrl?: string; nodeArgs?: readonly string[] } = {},
+  options: {
+    databaseUrl?: string;
+    nodeArgs?: readonly string[];
+    wrapper?: readonly string[];
+    timeoutMillis?: number;
+  } = {},
 ): Promise<ChildServer> {
   const port = freePort();
   return startServer({
@@ -201,6 +209,8 @@ export function startTwofold(
     args: [...START_FLAGS, ...(options.nodeArgs ?? []), 'bin/twofold.js', 'serve'],
     env: { ...START_ENV, ...twofoldEnv(dataDir, port, options.databaseUrl) },
     port,
+    ...(options.wrapper ? { wrapper: options.wrapper } : {}),
+    ...(options.timeoutMillis ? { timeoutMillis: options.timeoutMillis } : {}),
   });
 }
 

@@ -36,6 +36,7 @@ const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
   footprint: () => import('./footprint.js'),
   pg: () => import('./pg.js'),
   profile: () => import('./profile.js'),
+  instructions: () => import('./instructions.js'),
 };
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
