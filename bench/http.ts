@@ -85,29 +85,33 @@ export async function startEntry(
 }
 
 /** The bare Fastify route (bare-server.ts); with `env.DATABASE_URL`, the PostgreSQL floor. */
-export async function startBare(env: Record<string, string> = {}): Promise<ChildServer> {
+export async function startBare(
+  env: Record<string, string> = {},
+  options: { wrapper?: readonly string[]; timeoutMillis?: number } = {},
+): Promise<ChildServer> {
   const port = freePort();
   return startServer({
     name: 'bare Fastify',
     args: ['--import', 'tsx', 'bench/bare-server.ts'],
     env: { PORT: String(port), ...env },
     port,
+    ...options,
   });
 }
 
-/** Load on the bare route: a bearer header and a code, as the verification's requests carry. */
+/** The bare route's request: a bearer header and a code, as the verification's requests carry. */
+export const BARE_REQUEST = {
+  path: '/api/v1/me/verify',
+  headers: { authorization: 'Bearer x' },
+  body: '{"otp":"123456"}',
+} as const;
+
+/** Load on the bare route. */
 export function bareCase(name: string, server: ChildServer): Case {
   return {
     name,
     server,
-    measure: (seconds) =>
-      load({
-        url: server.url,
-        path: '/api/v1/me/verify',
-        headers: { authorization: 'Bearer x' },
-        body: '{"otp":"123456"}',
-        seconds,
-      }),
+    measure: (seconds) => load({ url: server.url, ...BARE_REQUEST, seconds }),
   };
 }
 

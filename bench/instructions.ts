@@ -1,31 +1,52 @@
-// Instructions a verification (issue 9, profiles): `twofold serve` under valgrind's callgrind,
-// counting only while a fixed number of POST /api/v1/me/verify requests is answered.
+// Instructions a verification (issue 9, profiles): servers under valgrind's callgrind, counting
+// only while a fixed number of POST /api/v1/me/verify requests is answered.
 //
 // Time on this machine type swings by a third within the hour; an instruction count does not
 // (the same build counted twice differed by under 1%). It is the figure to compare two builds
 // by when a change is smaller than the noise of the timed suites. It is not the time: it leaves
 // out the kernel (system calls are a fifth of the main thread's time here) and memory stalls.
-// Under callgrind the server runs ~50 times slower, so this suite counts 2,000 verifications.
+// Under callgrind a server runs ~50 times slower, so this suite counts 2,000 requests each of
+// `twofold serve`, the bare Fastify route (the http suite's ceiling) and its floor.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
-import { CodePlan, fmt, formatTable, load, log, startTwofold, verifyRequests } from './harness.js';
-import { QUICK } from './http.js';
+import {
+  type ChildServer,
+  CodePlan,
+  fmt,
+  formatTable,
+  type LoadResult,
+  load,
+  log,
+  startTwofold,
+  verifyRequests,
+} from './harness.js';
+import { BARE_REQUEST, QUICK, startBare } from './http.js';
 import type { SuiteResult } from './run.js';
 
-const WARMUP_REQUESTS = QUICK ? 500 : 3_000;
+const WARMUP_REQUESTS = QUICK ? 500 : 6_000;
 const COUNTED_REQUESTS = QUICK ? 300 : 2_000;
 
-/** Native frames named in the main thread's breakdown: label → a pattern of callgrind's name. */
+/** Native frames named in Twofold's breakdown: label → a pattern of callgrind's name. */
 const PARTS: readonly (readonly [string, RegExp])[] = [
-  ['SQLite reads (better-sqlite3 `all`)', /Statement::JS_all\(/],
+  ['SQLite reads (better-sqlite3 `all`, `get`)', /Statement::JS_(all|get)\(/],
   ['  of which building the rows', /Data::GetRowJS\(/],
   ['SQLite writes (`run`, and `exec` for BEGIN/COMMIT)', /Statement::JS_run\(|Database::JS_exec\(/],
   ['garbage collection', /Heap::CollectGarbage\(/],
   ['the socket writes of the answers', /StreamBase::Writev\(/],
   ['hashes (token, HMAC)', /crypto::Hash::OneShotDigest\(/],
 ];
+
+interface Counted {
+  readonly name: string;
+  readonly requests: number;
+  readonly failed: number;
+  /** The main thread's instructions a request. */
+  readonly main: number;
+  /** The named parts of it, a request each. */
+  readonly parts: ReadonlyMap<string, number>;
+}
 
 function hasValgrind(): boolean {
   try {
@@ -36,18 +57,16 @@ function hasValgrind(): boolean {
   }
 }
 
-/** Each thread's instruction total in a callgrind dump directory, main thread first. */
-function threadTotals(dir: string): { file: string; instructions: number }[] {
-  return readdirSync(dir)
+/** The main thread's dump (callgrind numbers threads from 1, the main thread first). */
+function mainThreadDump(dir: string): string {
+  const dump = readdirSync(dir)
     .filter((file) => /^cg\.out\.1-\d+$/.test(file))
-    .sort()
-    .map((file) => {
-      const total = /^totals:\s+(\d+)/m.exec(readFileSync(join(dir, file), 'utf8'));
-      return { file, instructions: total ? Number(total[1]) : 0 };
-    });
+    .sort()[0];
+  if (!dump) throw new Error(`callgrind wrote no dump in ${dir}`);
+  return join(dir, dump);
 }
 
-/** Inclusive instructions of the named native frames in one thread's dump. */
+/** Inclusive instructions of the named native frames. */
 function parts(file: string): Map<string, number> {
   const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], {
     encoding: 'utf8',
@@ -58,12 +77,60 @@ function parts(file: string): Map<string, number> {
     const match = /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*)$/.exec(line);
     if (!match) continue;
     for (const [label, pattern] of PARTS) {
-      const count = Number(match[1]!.replaceAll(',', ''));
-      if (pattern.test(match[2]!)) found.set(label, (found.get(label) ?? 0) + count);
+      if (pattern.test(match[2]!)) {
+        found.set(label, (found.get(label) ?? 0) + Number(match[1]!.replaceAll(',', '')));
+      }
     }
   }
   return found;
 }
+
+/**
+ * Starts a server under callgrind with counting off, warms it up, and counts its main thread
+ * while `COUNTED_REQUESTS` requests are answered.
+ */
+async function count(
+  name: string,
+  start: (wrapper: readonly string[]) => Promise<ChildServer>,
+  requests: (server: ChildServer, amount: number) => Promise<LoadResult>,
+): Promise<Counted> {
+  const outDir = scratchDir('callgrind');
+  const server = await start([
+    'valgrind',
+    '--tool=callgrind',
+    // Counting starts when the warm-up is over (callgrind_control --instr=on).
+    '--instr-atstart=no',
+    '--separate-threads=yes',
+    // V8 writes and rewrites machine code in memory.
+    '--smc-check=all-non-file',
+    `--callgrind-out-file=${join(outDir, 'cg.out')}`,
+  ]);
+  const pid = String(server.process.pid);
+  let counted: LoadResult;
+  try {
+    log(`${name}: ${fmt(WARMUP_REQUESTS)} requests uncounted, then ${fmt(COUNTED_REQUESTS)} counted`);
+    await requests(server, WARMUP_REQUESTS);
+    execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
+    counted = await requests(server, COUNTED_REQUESTS);
+    execFileSync('callgrind_control', ['--instr=off', pid], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
+  } finally {
+    await server.stop();
+  }
+  if (counted.ok === 0) throw new Error(`${name}: no request was answered`);
+  const dump = mainThreadDump(outDir);
+  const total = /^totals:\s+(\d+)/m.exec(readFileSync(dump, 'utf8'));
+  const perRequest = (n: number) => Math.round(n / counted.ok);
+  return {
+    name,
+    requests: counted.ok,
+    failed: counted.non2xx + counted.errors + counted.timeouts,
+    main: perRequest(Number(total?.[1] ?? 0)),
+    parts: new Map([...parts(dump)].map(([label, n]) => [label, perRequest(n)])),
+  };
+}
+
+const underCallgrind = { timeoutMillis: 300_000 };
 
 export async function run(): Promise<SuiteResult> {
   if (!hasValgrind()) {
@@ -71,75 +138,66 @@ export async function run(): Promise<SuiteResult> {
     log(why);
     return { table: why, data: { skipped: why }, goals: [] };
   }
-  const dataDir = await sqliteDataDir('instructions');
-  const outDir = scratchDir('callgrind');
-  const server = await startTwofold('twofold serve under callgrind', dataDir, {
-    wrapper: [
-      'valgrind',
-      '--tool=callgrind',
-      // Counting starts when the warm-up is over (callgrind_control -i on).
-      '--instr-atstart=no',
-      '--separate-threads=yes',
-      // V8 writes and rewrites machine code in memory.
-      '--smc-check=all-non-file',
-      `--callgrind-out-file=${join(outDir, 'cg.out')}`,
-    ],
-    timeoutMillis: 300_000,
-  });
-  const pid = String(server.process.pid);
-  let counted: Awaited<ReturnType<typeof load>>;
-  try {
-    const build = verifyRequests(new CodePlan({ from: 0, count: TEMPLATE_USERS }));
-    const request = { url: server.url, path: '/api/v1/me/verify', build, timeoutSeconds: 60 };
-    log(`warming up: ${fmt(WARMUP_REQUESTS)} verifications`);
-    await load({ ...request, amount: WARMUP_REQUESTS });
-    execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
-    counted = await load({ ...request, amount: COUNTED_REQUESTS });
-    execFileSync('callgrind_control', ['--instr=off', pid], { stdio: 'ignore' });
-    execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
-  } finally {
-    await server.stop();
-  }
-  const failed = counted.non2xx + counted.errors + counted.timeouts;
-  const answered = counted.ok;
-  const threads = threadTotals(outDir);
-  const [main, ...others] = threads;
-  if (!main || answered === 0) throw new Error('callgrind wrote no counts for the main thread');
-  const perVerification = (n: number) => Math.round(n / answered);
-  const mainParts = parts(join(outDir, main.file));
-  const otherThreads = others.reduce((sum, t) => sum + t.instructions, 0);
-  const rows: string[][] = [['instructions a verification', 'count', 'share of main']];
-  rows.push(['main thread', fmt(perVerification(main.instructions)), '100%']);
-  for (const [label] of PARTS) {
-    const count = mainParts.get(label) ?? 0;
-    rows.push([
-      `  ${label}`,
-      fmt(perVerification(count)),
-      `${Math.round((100 * count) / main.instructions)}%`,
-    ]);
-  }
-  rows.push([
-    'other threads (V8 compiler and GC helpers, checkpointer, pool)',
-    fmt(perVerification(otherThreads)),
-    '',
-  ]);
-  const valid = failed === 0;
+  const plan = new CodePlan({ from: 0, count: TEMPLATE_USERS });
+  const twofold = await count(
+    'twofold serve',
+    async (wrapper) =>
+      startTwofold('twofold serve under callgrind', await sqliteDataDir('instructions'), {
+        wrapper,
+        ...underCallgrind,
+      }),
+    (server, amount) =>
+      load({
+        url: server.url,
+        path: '/api/v1/me/verify',
+        build: verifyRequests(plan),
+        amount,
+        timeoutSeconds: 60,
+      }),
+  );
+  const bareLoad = (server: ChildServer, amount: number) =>
+    load({ url: server.url, ...BARE_REQUEST, amount, timeoutSeconds: 60 });
+  const bare = await count(
+    'bare Fastify (ceiling)',
+    (wrapper) => startBare({}, { wrapper, ...underCallgrind }),
+    bareLoad,
+  );
+  const floor = await count(
+    'bare Fastify: session read + the UPDATE, no fsync (floor)',
+    async (wrapper) =>
+      startBare(
+        {
+          SQLITE_FILE: join(await sqliteDataDir('instructions-floor'), 'twofold.db'),
+          FLOOR_FROM: '0',
+          FLOOR_COUNT: String(TEMPLATE_USERS),
+        },
+        { wrapper, ...underCallgrind },
+      ),
+    bareLoad,
+  );
+  const all = [twofold, bare, floor];
+  const rows: string[][] = [['main thread, instructions a request', ...all.map((c) => c.name)]];
+  rows.push(['in all', ...all.map((c) => fmt(c.main))]);
+  rows.push(['twofold serve ÷ this', ...all.map((c) => `${(twofold.main / c.main).toFixed(2)}×`)]);
+  for (const [label] of PARTS) rows.push([`  ${label}`, ...all.map((c) => fmt(c.parts.get(label) ?? 0))]);
+  const failed = all.filter((c) => c.failed > 0);
   return {
-    table: `${formatTable(rows)}\n${fmt(answered)} verifications counted${valid ? '' : ` (INVALID: ${failed} failed)`}`,
+    table:
+      `${formatTable(rows)}\n${fmt(COUNTED_REQUESTS)} requests counted each` +
+      (failed.length > 0 ? ` (INVALID: requests failed on ${failed.map((c) => c.name).join(', ')})` : ''),
     data: {
       method:
-        `valgrind --tool=callgrind on \`twofold serve\` (npm start's flags), ${TEMPLATE_USERS.toLocaleString('en-US')} users; ` +
-        `${fmt(WARMUP_REQUESTS)} verifications uncounted, then ${fmt(COUNTED_REQUESTS)} counted at 50 connections. ` +
-        'Native frames by inclusive count; JavaScript compiled by V8 has no names here.',
-      verifications: answered,
-      failed,
-      mainThread: perVerification(main.instructions),
-      mainThreadParts: Object.fromEntries(
-        [...mainParts].map(([label, n]) => [label.trim(), perVerification(n)]),
-      ),
-      // V8's compiler threads work far more under callgrind than in a real run (there ~5% of the
-      // main thread's CPU): kept for the record, not shown.
-      otherThreads: perVerification(otherThreads),
+        `valgrind --tool=callgrind; ${TEMPLATE_USERS.toLocaleString('en-US')} users; ${fmt(WARMUP_REQUESTS)} requests ` +
+        `uncounted, then ${fmt(COUNTED_REQUESTS)} counted at 50 connections; the main thread only (V8's compiler ` +
+        'threads work far more under callgrind than in a real run). Native frames by inclusive count; JavaScript ' +
+        'compiled by V8 has no names here.',
+      servers: all.map((c) => ({
+        name: c.name,
+        requests: c.requests,
+        failed: c.failed,
+        mainThread: c.main,
+        parts: Object.fromEntries([...c.parts].map(([label, n]) => [label.trim(), n])),
+      })),
     },
     goals: [],
   };
