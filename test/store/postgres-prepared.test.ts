@@ -121,4 +121,29 @@ describe('PostgreSQL: named prepared statements', () => {
       await pool.end();
     }
   });
+  it("gives a named statement's rows as pg gives any rows: objects in column order, the last of two names winning", async () => {
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const client = await pool.connect();
+    try {
+      prepareMarkedStatements(client);
+      const body =
+        `select g as n, 'x' || g as label, null::text as none, g as dup, -g as dup, g::text as "__proto__" ` +
+        'from generate_series(1, 3) g';
+      const named = await client.query(`${PREPARED_SQL_MARK}${body}`);
+      const again = await client.query(`${PREPARED_SQL_MARK}${body}`);
+      const plain = await client.query(body);
+      expect(named.rows).toEqual(plain.rows);
+      expect(again.rows).toEqual(plain.rows);
+      const first = named.rows[0] as Record<string, unknown>;
+      expect(Object.keys(first)).toEqual(['n', 'label', 'none', 'dup', '__proto__']);
+      expect([first.n, first.label, first.none, first.dup]).toEqual([1, 'x1', null, -1]);
+      // A column named __proto__ is a property of the row, not its prototype.
+      expect(Object.getPrototypeOf(first)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(first, '__proto__')?.value).toBe('1');
+      expect((await client.query(`${PREPARED_SQL_MARK}${body} where g > 3`)).rows).toEqual([]);
+    } finally {
+      client.release();
+      await pool.end();
+    }
+  });
 });
