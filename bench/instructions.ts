@@ -2,8 +2,8 @@
 // only while a fixed number of POST /api/v1/me/verify requests is answered.
 //
 // Time on this machine type swings by a third within the hour; an instruction count does not
-// (the same build counted twice differed by under 1%). It is the figure to compare two builds
-// by when a change is smaller than the noise of the timed suites. It is not the time: it leaves
+// (one build counted three times came out within 2%). It is the figure to compare builds by
+// when a change is smaller than the noise of the timed suites. It is not the time: it leaves
 // out the kernel (system calls are a fifth of the main thread's time here) and memory stalls.
 // Under callgrind a server runs ~50 times slower, so this suite counts 2,000 requests each of
 // `twofold serve`, the bare Fastify route (the http suite's ceiling) and its floor.
