@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type PgModule from 'pg';
-import { GroupCommitSqliteDriver, groupCommitSqliteDialect } from './group-commit-sqlite.js';
+import { bindDriver, GroupCommitSqliteDriver, groupCommitSqliteDialect } from './group-commit-sqlite.js';
 import { migrationProvider } from './migrations/index.js';
 import { prepareMarkedStatements } from './postgres-prepared.js';
 import type { Database } from './schema.js';
@@ -106,6 +106,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   });
   const driver = new GroupCommitSqliteDriver(sqlite, durability, { acknowledge: options.acknowledgeWrites });
   const db = new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite, durability, driver) });
+  bindDriver(db as Kysely<unknown>, driver);
   return { db, engine: 'sqlite', location: file, durable: () => driver.durable() };
 }
 

@@ -61,6 +61,11 @@ export class GroupCommitSqliteDriver implements Driver {
   readonly #statements = new Map<string, Prepared>();
   /** Connection handles released by Kysely, for the next queries; each is only a view of `#db`. */
   readonly #idleConnections: GroupCommitConnection[] = [];
+  /** The connection of `direct`: never in a transaction. */
+  readonly #outside = new GroupCommitConnection(this);
+  /** See `directRunner`. */
+  readonly direct = (query: CompiledQuery): Promise<QueryResult<unknown>> =>
+    this.execute(this.#outside, query);
   #batch: PendingWrite[] = [];
   #flushScheduled = false;
   /** Set while an explicit transaction owns the connection; others await it. */
@@ -203,6 +208,11 @@ export class GroupCommitSqliteDriver implements Driver {
     if (connection.inTransaction) return this.#savepointed(work);
     while (this.#transaction) await this.#transaction;
     return this.#enqueue(() => this.#savepointed(work)) as Promise<T>;
+  }
+
+  /** A unit on the driver directly, outside any transaction (see `runSqliteUnit`). @internal */
+  directUnit<T>(work: (run: RunCompiled) => T): Promise<T> {
+    return this.unit(this.#outside, work);
   }
 
   #enqueue(execute: () => unknown): Promise<unknown> {
@@ -388,6 +398,25 @@ export interface GroupCommitOptions {
   readonly acknowledge?: 'durable' | 'committed';
 }
 
+/** The driver under each Kysely instance opened on it (`bindDriver`), for `directRunner`. */
+const drivers = new WeakMap<object, GroupCommitSqliteDriver>();
+
+/** Lets statements on `db` itself (not on a transaction of it) skip Kysely's executor. */
+export function bindDriver(db: Kysely<unknown>, driver: GroupCommitSqliteDriver): void {
+  drivers.set(db, driver);
+}
+
+/**
+ * Runs a compiled query on `db`'s driver directly, as Kysely would outside a transaction (it
+ * waits for one under way), without Kysely's connection provider and its promises; `undefined`
+ * for any other Kysely, such as a transaction's, whose queries must go through Kysely.
+ */
+export function directRunner(
+  db: object,
+): ((query: CompiledQuery) => Promise<QueryResult<unknown>>) | undefined {
+  return drivers.get(db)?.direct;
+}
+
 /** Kysely's SQLite dialect with the group-commit driver. */
 export function groupCommitSqliteDialect(
   db: BetterSqlite3.Database,
@@ -410,6 +439,8 @@ export function runSqliteUnit<T>(
   db: Pick<Kysely<unknown>, 'getExecutor'>,
   work: (run: RunCompiled) => T,
 ): Promise<T> {
+  const driver = drivers.get(db);
+  if (driver) return driver.directUnit(work);
   return db.getExecutor().provideConnection(async (connection) => {
     if (!(connection instanceof GroupCommitConnection)) {
       throw new TypeError('A SQLite unit needs the group-commit driver (store/database.ts)');
