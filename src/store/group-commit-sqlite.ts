@@ -59,8 +59,6 @@ interface Prepared {
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, Prepared>();
-  /** Connection handles released by Kysely, for the next queries; each is only a view of `#db`. */
-  readonly #idleConnections: GroupCommitConnection[] = [];
   /** The connection of `direct`: never in a transaction. */
   readonly #outside = new GroupCommitConnection(this);
   /** See `directRunner`. */
@@ -142,7 +140,7 @@ export class GroupCommitSqliteDriver implements Driver {
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return this.#idleConnections.pop() ?? new GroupCommitConnection(this);
+    return new GroupCommitConnection(this);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -174,11 +172,7 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#finishTransaction(connection, 'rollback');
   }
 
-  async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    // Reused, not made anew for every query: Kysely also remembers each new one (a WeakSet).
-    const released = connection as GroupCommitConnection;
-    if (!released.inTransaction && this.#idleConnections.length < 16) this.#idleConnections.push(released);
-  }
+  async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
     this.flush({ force: true });
