@@ -209,8 +209,8 @@ export function startTwofold(
     args: [...START_FLAGS, ...(options.nodeArgs ?? []), 'bin/twofold.js', 'serve'],
     env: { ...START_ENV, ...twofoldEnv(dataDir, port, options.databaseUrl) },
     port,
-    ...(options.wrapper ? { wrapper: options.wrapper } : {}),
-    ...(options.timeoutMillis ? { timeoutMillis: options.timeoutMillis } : {}),
+    wrapper: options.wrapper,
+    timeoutMillis: options.timeoutMillis,
   });
 }
 

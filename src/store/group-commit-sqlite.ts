@@ -59,11 +59,8 @@ interface Prepared {
 export class GroupCommitSqliteDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, Prepared>();
-  /** The connection of `direct`: never in a transaction. */
+  /** The connection of `direct` and `directUnit`: never in a transaction. */
   readonly #outside = new GroupCommitConnection(this);
-  /** See `directRunner`. */
-  readonly direct = (query: CompiledQuery): Promise<QueryResult<unknown>> =>
-    this.execute(this.#outside, query);
   #batch: PendingWrite[] = [];
   #flushScheduled = false;
   /** Set while an explicit transaction owns the connection; others await it. */
@@ -204,7 +201,15 @@ export class GroupCommitSqliteDriver implements Driver {
     return this.#enqueue(() => this.#savepointed(work)) as Promise<T>;
   }
 
-  /** A unit on the driver directly, outside any transaction (see `runSqliteUnit`). @internal */
+  /**
+   * Runs a compiled query as Kysely would outside a transaction (it waits for one under way),
+   * without Kysely's connection provider and its promises (see `directDriver`).
+   */
+  direct(query: CompiledQuery): Promise<QueryResult<unknown>> {
+    return this.execute(this.#outside, query);
+  }
+
+  /** `unit`, outside any transaction, without Kysely's connection provider (see `runSqliteUnit`). */
   directUnit<T>(work: (run: RunCompiled) => T): Promise<T> {
     return this.unit(this.#outside, work);
   }
@@ -392,7 +397,7 @@ export interface GroupCommitOptions {
   readonly acknowledge?: 'durable' | 'committed';
 }
 
-/** The driver under each Kysely instance opened on it (`bindDriver`), for `directRunner`. */
+/** The driver under each Kysely instance opened on it (`bindDriver`). */
 const drivers = new WeakMap<object, GroupCommitSqliteDriver>();
 
 /** Lets statements on `db` itself (not on a transaction of it) skip Kysely's executor. */
@@ -401,14 +406,11 @@ export function bindDriver(db: Kysely<unknown>, driver: GroupCommitSqliteDriver)
 }
 
 /**
- * Runs a compiled query on `db`'s driver directly, as Kysely would outside a transaction (it
- * waits for one under way), without Kysely's connection provider and its promises; `undefined`
- * for any other Kysely, such as a transaction's, whose queries must go through Kysely.
+ * The group-commit driver under `db`, to run its statements on directly; `undefined` for any
+ * other Kysely, such as a transaction's, whose queries must go through Kysely.
  */
-export function directRunner(
-  db: object,
-): ((query: CompiledQuery) => Promise<QueryResult<unknown>>) | undefined {
-  return drivers.get(db)?.direct;
+export function directDriver(db: object): GroupCommitSqliteDriver | undefined {
+  return drivers.get(db);
 }
 
 /** Kysely's SQLite dialect with the group-commit driver. */
@@ -433,7 +435,7 @@ export function runSqliteUnit<T>(
   db: Pick<Kysely<unknown>, 'getExecutor'>,
   work: (run: RunCompiled) => T,
 ): Promise<T> {
-  const driver = drivers.get(db);
+  const driver = directDriver(db);
   if (driver) return driver.directUnit(work);
   return db.getExecutor().provideConnection(async (connection) => {
     if (!(connection instanceof GroupCommitConnection)) {

@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
-import { directRunner } from './group-commit-sqlite.js';
+import { directDriver } from './group-commit-sqlite.js';
 import type { Database } from './schema.js';
 
 /**
@@ -25,8 +25,8 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
     const compiled = this.compile(values);
     // SQLite: straight to the group-commit driver, past Kysely's connection provider, whose
     // promises were ~4% of a verification's instructions (bench/findings.md, twelfth pass).
-    const direct = directRunner(this.db);
-    return direct ? (direct(compiled) as Promise<QueryResult<Row>>) : this.db.executeQuery(compiled);
+    const driver = directDriver(this.db);
+    return driver ? (driver.direct(compiled) as Promise<QueryResult<Row>>) : this.db.executeQuery(compiled);
   }
 
   /** The query with these values, to run elsewhere (a SQLite unit: group-commit-sqlite.ts). */
