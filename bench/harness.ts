@@ -319,8 +319,11 @@ export interface LoadResult {
   readonly perSecond: number;
   readonly ok: number;
   readonly non2xx: number;
+  /** Requests with no answer, timeouts included (autocannon counts a timeout as an error too). */
   readonly errors: number;
   readonly timeouts: number;
+  /** Answers other than 2xx by status, e.g. `{ 401: 12 }`: what a failed run failed with. */
+  readonly refusals?: Readonly<Record<string, number>>;
   readonly p50Millis: number;
   readonly p99Millis: number;
   readonly seconds: number;
@@ -391,19 +394,23 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   });
   const seconds = result.duration;
   const ok = result['2xx'];
+  const refusals = Object.entries(result.statusCodeStats ?? {})
+    .filter(([status]) => !status.startsWith('2'))
+    .map(([status, stats]) => [status, stats?.count ?? 0] as const);
   return {
     perSecond: ok / seconds,
     ok,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    ...(refusals.length > 0 ? { refusals: Object.fromEntries(refusals) } : {}),
     p50Millis: result.latency.p50,
     p99Millis: result.latency.p99,
     seconds,
   };
 }
 
-export const failures = (r: LoadResult): number => r.non2xx + r.errors + r.timeouts;
+export const failures = (r: LoadResult): number => r.non2xx + r.errors;
 
 /** POST /api/v1/me/verify requests for a plan: one fresh code and the user's token each. */
 export function verifyRequests(plan: CodePlan): () => { headers: Record<string, string>; body: string } {
@@ -419,7 +426,17 @@ export function verifyRequests(plan: CodePlan): () => { headers: Record<string, 
 
 /** A short summary of a load run for tables. */
 export function describeRun(r: LoadResult): string {
-  return `${fmt(r.perSecond)}/s p99 ${round(r.p99Millis, 1)} ms${failures(r) ? ` FAILED ${failures(r)}` : ''}`;
+  return `${fmt(r.perSecond)}/s p99 ${round(r.p99Millis, 1)} ms${failures(r) ? ` FAILED ${failures(r)}${failureKinds(r)}` : ''}`;
+}
+
+/** ` (401 ×12, 2 errors)`: what the failures of a run were. */
+function failureKinds(r: LoadResult): string {
+  const kinds = [
+    ...Object.entries(r.refusals ?? {}).map(([status, count]) => `${status} ×${count}`),
+    ...(r.errors > r.timeouts ? [`${r.errors - r.timeouts} errors`] : []),
+    ...(r.timeouts > 0 ? [`${r.timeouts} timeouts`] : []),
+  ];
+  return kinds.length > 0 ? ` (${kinds.join(', ')})` : '';
 }
 
 /** The clock of a server started with `BENCH_CLOCK=<t0>,<speed>` (server-entry.ts). */

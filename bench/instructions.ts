@@ -14,6 +14,7 @@ import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
 import {
   type ChildServer,
   CodePlan,
+  failures,
   fmt,
   formatTable,
   type LoadResult,
@@ -124,7 +125,7 @@ async function count(
   return {
     name,
     requests: counted.ok,
-    failed: counted.non2xx + counted.errors + counted.timeouts,
+    failed: failures(counted),
     main: perRequest(Number(total?.[1] ?? 0)),
     parts: new Map([...parts(dump)].map(([label, n]) => [label, perRequest(n)])),
   };
