@@ -263,6 +263,8 @@ describe('the session', () => {
       ['https://evil.example/', '/account'],
       ['/\\evil.example', '/account'],
       ['javascript:alert(1)', '/account'],
+      // The URL parser keeps it on this origin, as the path `//evil.example/login`.
+      ['/..//evil.example/login', '/account'],
     ];
     for (const [next, expected] of cases) {
       const browser = new PageClient(t.app);

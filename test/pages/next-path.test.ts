@@ -12,6 +12,7 @@ describe('safeNextPath', () => {
     ['/account/authenticators/abc/remove', '/account/authenticators/abc/remove'],
     ['/account/verify?next=%2Faccount', '/account/verify?next=%2Faccount'],
     ['/a/../account', '/account'],
+    ['/account//otp', '/account//otp'],
   ])('keeps the path %s', (raw, expected) => {
     expect(safeNextPath(raw)).toBe(expected);
   });
@@ -27,6 +28,12 @@ describe('safeNextPath', () => {
     'javascript:alert(1)',
     'data:text/html,hi',
     'http://twofold.invalid.evil.example/',
+    // On our origin for the URL parser, but serialized as `//evil.example`: another site.
+    '/..//evil.example/login',
+    '/.//evil.example',
+    '/a/..//evil.example',
+    '/%2e%2e//evil.example',
+    '/..\\/evil.example',
     '',
     `/${'a'.repeat(600)}`,
   ])('refuses %j', (raw) => {

@@ -99,6 +99,10 @@ const PATH_BASE = 'http://twofold.invalid';
  * an open redirect. It is resolved the way a browser would resolve it (WHATWG URL: a backslash counts
  * as "/", tabs and newlines are dropped) and kept only when it stays on our origin; what is
  * returned is the parser's own serialization, never the raw input.
+ *
+ * A path that resolves to two leading slashes is refused as well: `/..//evil.example` stays on
+ * our origin for the parser (a `..` at the root removes nothing, the empty segment stays), but
+ * written into `Location` as `//evil.example` it sends the browser to another site.
  */
 export function safeNextPath(raw: unknown): string | undefined {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 512) return undefined;
@@ -108,7 +112,7 @@ export function safeNextPath(raw: unknown): string | undefined {
   } catch {
     return undefined;
   }
-  if (url.origin !== PATH_BASE) return undefined;
+  if (url.origin !== PATH_BASE || url.pathname.startsWith('//')) return undefined;
   return url.pathname + url.search;
 }
 
