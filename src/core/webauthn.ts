@@ -9,7 +9,7 @@ import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 import type { ActiveSession, IssuedSession, SessionKind, Sessions } from './sessions.js';
-import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
+import { THROTTLE_POLICIES, type Throttle, throttled, throttleKeys } from './throttle.js';
 import { WEBAUTHN_CHALLENGE_LIFETIME_MS, WebauthnChallenges } from './webauthn-challenges.js';
 import { assertionRefused, challengeRefused } from './webauthn-refusals.js';
 import {
@@ -230,18 +230,38 @@ export class Webauthn {
         'This passkey is not registered here. Log in with your password instead.',
       );
     }
-    const key = throttleKeys.secondFactor(user.id);
-    const failures = await throttle.reserve('secondFactor', key);
+    // Here the user is named by a credential id, before anything secret is shown: a refusal is
+    // not charged to their second-factor counter, or a stranger who learnt the id could block
+    // and then lock the user's codes and keys without knowing the password. Nothing is lost: a
+    // signature cannot be guessed, and each answer spends a challenge.
     const outcome = await this.checkAssertion(response, {
       user,
       purpose: 'passkey',
       requireUserVerification: true,
     });
     if (!outcome.ok) {
-      await this.recordFailure(user.id, outcome.reason, failures, { ...context, purpose: 'login' });
+      await this.deps.audit.record({
+        type: 'login.failed',
+        userId: user.id,
+        ip: context.ip,
+        detail: { reason: `webauthn_${outcome.reason}` },
+      });
       throw outcome.error;
     }
-    await throttle.succeed(key, { clearLock: failures >= lockThreshold });
+    // The key is proven. A second factor blocked or locked by wrong codes holds for it too
+    // (DESIGN.md §4.3), and only its holder learns so.
+    const key = throttleKeys.secondFactor(user.id);
+    const state = await throttle.state(key);
+    if (state && (state.locked || state.blockedUntil > clock.now())) {
+      await this.deps.audit.record({
+        type: 'login.failed',
+        userId: user.id,
+        ip: context.ip,
+        detail: { reason: state.locked ? 'second_factor_locked' : 'second_factor_throttled' },
+      });
+      throw throttled(state, clock.now());
+    }
+    await throttle.succeed(key);
     const now = clock.now();
     const session = await sessions.create({
       userId: user.id,

@@ -71,3 +71,65 @@ describe('second-factor throttle with security keys', () => {
     expect((await t.core.throttle.state(throttleKeys.secondFactor(alice.id)))?.failures).toBe(0);
   });
 });
+
+/**
+ * Threat: locking someone out by their credential id. A passkey login names its user by the
+ * credential id alone, before any password: a stranger who learnt the id (it is listed to anyone
+ * who once knew the password) must not be able to charge the user's second-factor counter with
+ * forged answers, and so block and then lock the user's codes and keys.
+ */
+describe('passkey login, where no password comes first', () => {
+  let passkey: SoftwareAuthenticator;
+
+  beforeEach(async () => {
+    passkey = t.authenticator({ userVerified: true });
+    await t.registerKey(await t.signedIn(alice), passkey);
+  });
+
+  const passkeyLogin = async (overrides: { origin?: string; userVerified?: boolean } = {}) => {
+    const options = await t.core.webauthn.startPasskeyLogin();
+    return t.core.webauthn.passkeyLogin(passkey.assert(options, overrides), { kind: 'browser' });
+  };
+
+  it('does not count forged answers against the user: their codes still work', async () => {
+    const { secret } = await t.enrollTotp(alice);
+    for (let i = 0; i < 12; i++) {
+      await expect(passkeyLogin({ origin: 'http://evil.example' })).rejects.toMatchObject({
+        code: 'invalid_code',
+      });
+    }
+    await expect(passkeyLogin({ userVerified: false })).rejects.toMatchObject({ code: 'invalid_code' });
+    expect((await t.core.throttle.state(throttleKeys.secondFactor(alice.id)))?.failures ?? 0).toBe(0);
+
+    const pending = await t.core.sessions.resolve((await t.passwordStep('alice')).token);
+    if (!pending) throw new Error('setup');
+    await expect(t.core.signIn.completeSecondFactor(pending, t.codeFor(secret))).resolves.toBeDefined();
+  });
+
+  it('still audits each refused answer', async () => {
+    await expect(passkeyLogin({ origin: 'http://evil.example' })).rejects.toMatchObject({
+      code: 'invalid_code',
+    });
+    const failed = await t.store.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('type', '=', 'login.failed')
+      .execute();
+    expect(failed.map((row) => JSON.parse(row.detail))).toEqual([
+      expect.objectContaining({ reason: 'webauthn_origin' }),
+    ]);
+  });
+
+  it('refuses even the genuine key while wrong codes have the second factor blocked, and tells only its holder', async () => {
+    for (let i = 0; i < 5; i++) expect(await forgedAnswer()).toBe(401);
+    // A forged passkey answer learns nothing of the block: the same refusal as ever.
+    await expect(passkeyLogin({ origin: 'http://evil.example' })).rejects.toMatchObject({
+      code: 'invalid_code',
+    });
+    await expect(passkeyLogin()).rejects.toMatchObject({ code: 'throttled' });
+
+    t.clock.advance(31_000);
+    await expect(passkeyLogin()).resolves.toMatchObject({ user: { id: alice.id } });
+    expect((await t.core.throttle.state(throttleKeys.secondFactor(alice.id)))?.failures).toBe(0);
+  });
+});
