@@ -5,6 +5,10 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 // Deliberately simple: one @, something on both sides, a dot in the domain. The mailbox itself
 // is proven by the password-setup link, not by a regular expression.
 const EMAIL = /^[^\s@<>()",;:]{1,64}@[^\s@<>()",;:]+\.[^\s@<>()",;:.]{2,}$/;
+// Control characters (C0, DEL, C1): nothing a person means to type in a name or an address,
+// and what is stored here is shown to others, in pages, mails and logs. NUL cannot even be
+// stored by PostgreSQL (the HTTP layer refuses it in any field: nul-characters.ts).
+const CONTROL_CHARACTER = /\p{Cc}/u;
 
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 1024;
@@ -23,6 +27,7 @@ export function normalizeUsername(raw: string): string {
 
 export function normalizeEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
+  refuseControlCharacters(email, 'email', 'The e-mail address');
   if (email.length > 254 || !EMAIL.test(email)) {
     throw new TwofoldError('invalid_input', `Invalid e-mail address "${raw}".`, { field: 'email' });
   }
@@ -53,6 +58,7 @@ export function checkNewPassword(password: string, field = 'password'): void {
 export function normalizeName(raw: string | undefined, fallback: string, field = 'name'): string {
   const name = (raw ?? '').trim().replace(/\s+/g, ' ');
   if (name === '') return fallback;
+  refuseControlCharacters(name, field, 'The name');
   if (name.length > 64) {
     throw new TwofoldError('invalid_input', 'The name is too long: use at most 64 characters.', { field });
   }
@@ -61,6 +67,7 @@ export function normalizeName(raw: string | undefined, fallback: string, field =
 
 export function normalizePersonName(raw: string | undefined, field: string): string {
   const name = (raw ?? '').trim();
+  refuseControlCharacters(name, field, `The ${field.replace('_', ' ')}`);
   if (name.length > 100) {
     throw new TwofoldError(
       'invalid_input',
@@ -71,4 +78,15 @@ export function normalizePersonName(raw: string | undefined, field: string): str
     );
   }
   return name;
+}
+
+/** `what` names the value as the message opens: "The first name". */
+function refuseControlCharacters(value: string, field: string, what: string): void {
+  if (CONTROL_CHARACTER.test(value)) {
+    throw new TwofoldError(
+      'invalid_input',
+      `${what} must not contain control characters, such as a line break or an escape character. Remove them.`,
+      { field },
+    );
+  }
 }

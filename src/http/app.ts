@@ -7,6 +7,7 @@ import { apiRoutes } from './api/index.js';
 import { sendJsonError, toPublicError, wantsHtml } from './error-handler.js';
 import { healthRoutes } from './health.js';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
+import { refuseNulCharacters } from './nul-characters.js';
 import { pageRoutes, sendHtmlError } from './pages/index.js';
 import { webauthnRoutes } from './webauthn/index.js';
 
@@ -90,6 +91,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const publicError = toPublicError(error);
     if (publicError.status >= 500) request.log.error({ err: error }, 'request failed');
     return wantsHtml(request) ? sendHtmlError(reply, publicError) : sendJsonError(reply, publicError);
+  });
+  // Before any route's schema or handler, so every entry point refuses a NUL alike.
+  app.addHook('preValidation', (request, _reply, done) => {
+    refuseNulCharacters(request);
+    done();
   });
   app.setNotFoundHandler((request, reply) => {
     const notFound = { status: 404, message: 'Not found.' };

@@ -3,7 +3,7 @@ import { createMailTransport } from '../../src/cli/mail-transport.js';
 import type { UserRow } from '../../src/store/index.js';
 import { PageClient } from '../helpers/page-client.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, type Engine, type TestApp } from '../helpers/test-app.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -16,7 +16,7 @@ export interface AdminFixture {
   close(): Promise<void>;
 }
 
-export async function createAdminFixture(): Promise<AdminFixture> {
+export async function createAdminFixture(options: { engine?: Engine } = {}): Promise<AdminFixture> {
   const smtp = await startSmtpServer();
   const mailer = createMailTransport({
     smtpUrl: smtp.url,
@@ -24,7 +24,7 @@ export async function createAdminFixture(): Promise<AdminFixture> {
     outboxDir: '/nonexistent',
     log: () => {},
   });
-  const t = await createTestApp({ mailer });
+  const t = await createTestApp({ mailer, ...options });
   const admin = await t.createUser('root', PASSWORD, { isAdmin: true });
   const { secret } = await t.enrollTotp(admin, 'Root phone');
   return {

@@ -42,7 +42,12 @@ export async function createTempPostgresDatabase(): Promise<TempPostgres> {
 }
 
 /** A migrated Store on a fresh PostgreSQL database. */
-export async function openTempPostgres(): Promise<{ store: Store; url: string; close(): Promise<void> }> {
+export async function openTempPostgres(): Promise<{
+  store: Store;
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}> {
   const database = await createTempPostgresDatabase();
   const dir = makeTempDir();
   const { db } = openDatabase({ databaseUrl: database.url, dataDir: dir.path });
@@ -50,6 +55,7 @@ export async function openTempPostgres(): Promise<{ store: Store; url: string; c
   return {
     store: new Store(db),
     url: database.url,
+    dataDir: dir.path,
     close: async () => {
       await db.destroy();
       await database.drop();

@@ -4,7 +4,8 @@ import { buildApp } from '../../src/http/app.js';
 import { generateTotp } from '../../src/otp/index.js';
 import { generateMasterKey, Keyring } from '../../src/security/index.js';
 import type { Store, UserRow } from '../../src/store/index.js';
-import { openTempSqlite } from './sqlite-store.js';
+import { openTempPostgres } from './postgres.js';
+import { openTempSqlite, type TestDatabase } from './sqlite-store.js';
 
 /** 2026-01-01T00:00:10Z: ten seconds into a 30-second TOTP step, so ±1 step is unambiguous. */
 export const TEST_EPOCH = Date.UTC(2026, 0, 1, 0, 0, 10);
@@ -28,15 +29,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The engines a test can run on: `describe.each(ENGINES)` runs it on both. */
+export const ENGINES = ['sqlite', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
+
 /**
- * A whole Twofold app on a real SQLite file in a temp dir, with an injected clock: what the
- * HTTP tests drive through `app.inject()` or a real socket.
+ * A whole Twofold app on a real SQLite file in a temp dir (or, with `engine: 'postgres'`, a
+ * database of its own on the test PostgreSQL), with an injected clock: what the HTTP tests
+ * drive through `app.inject()` or a real socket.
  */
 export async function createTestApp(
-  options: { publicUrl?: string; issuer?: string; mailer?: Mailer } = {},
+  options: { publicUrl?: string; issuer?: string; mailer?: Mailer; engine?: Engine } = {},
 ): Promise<TestApp> {
-  // As `twofold serve` runs: writes count at commit, answers wait for the fsync.
-  const database = await openTempSqlite({ acknowledgeWrites: 'committed' });
+  const database = await openTestDatabase(options.engine ?? 'sqlite');
   const clock = new ManualClock(TEST_EPOCH);
   const core = new Core({
     store: database.store,
@@ -85,5 +90,17 @@ export async function createTestApp(
       await app.close();
       await database.close();
     },
+  };
+}
+
+async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
+  // As `twofold serve` runs: writes count at commit, answers wait for the fsync.
+  if (engine === 'sqlite') return openTempSqlite({ acknowledgeWrites: 'committed' });
+  const postgres = await openTempPostgres();
+  return {
+    store: postgres.store,
+    durable: () => undefined,
+    dataDir: postgres.dataDir,
+    close: postgres.close,
   };
 }
