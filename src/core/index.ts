@@ -1,4 +1,4 @@
-export { isDatabaseUnavailable } from '../store/index.js';
+export { isDatabaseUnavailable, uniqueViolation } from '../store/index.js';
 export type { CreatedUser, NewUser, UserDetails } from './accounts.js';
 export type {
   Actor,

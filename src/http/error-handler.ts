@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable, isTwofoldError } from '../core/index.js';
+import { isDatabaseUnavailable, isTwofoldError, uniqueViolation } from '../core/index.js';
 import { errorEnvelope } from './error-envelope.js';
 
 export interface PublicError {
@@ -31,6 +31,15 @@ export function toPublicError(error: unknown): PublicError {
       message: 'The service is temporarily unavailable. Please try again in a moment.',
       reason: 'unavailable',
       retryAfterSeconds: 5,
+    };
+  }
+  // Core answers the races it knows with its own 409 (user-conflicts.ts); any other request that
+  // lost one to a concurrent request doing the same thing is told so, not that we failed.
+  if (uniqueViolation(error)) {
+    return {
+      status: 409,
+      message: 'Another request changed the same thing at the same moment. Reload the page and try again.',
+      reason: 'conflict',
     };
   }
   const fastifyError = error as Partial<FastifyError>;

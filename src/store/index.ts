@@ -10,7 +10,7 @@ export {
   type OpenedDatabase,
   openDatabase,
 } from './database.js';
-export { isDatabaseUnavailable } from './errors.js';
+export { isDatabaseUnavailable, type UniqueViolation, uniqueViolation } from './errors.js';
 export type { OneTimeLinkRow } from './one-time-links.js';
 export type { Database } from './schema.js';
 export type { NewSessionRow, SessionPatch, SessionRow } from './sessions.js';
