@@ -87,6 +87,11 @@ export class BackupCodes {
     const hashes = await Promise.all(codes.map((code) => hashPassword(code)));
     const now = clock.now();
     await store.transaction(async (tx) => {
+      // The user's row first: its lock queues a concurrent regeneration (another tab, another
+      // instance) until this one commits. Without it, on PostgreSQL's READ COMMITTED, the other's
+      // delete would not see the set inserted here and both sets would stay valid. (SQLite
+      // transactions here take the write lock at BEGIN, serialized already.)
+      await tx.users.update(session.user.id, { backup_codes_confirmed: 0, updated_at: now });
       await tx.backupCodes.replaceSet(
         session.user.id,
         codes.map((code, position) => ({
@@ -98,7 +103,6 @@ export class BackupCodes {
           created_at: now,
         })),
       );
-      await tx.users.update(session.user.id, { backup_codes_confirmed: 0, updated_at: now });
       await tx.sessions.update(session.idHash, {
         backup_codes_sealed: keyring.seal(JSON.stringify(codes), handoutContext(session)),
         backup_codes_until: now + BACKUP_CODE_HANDOUT_MS,

@@ -7,7 +7,11 @@ export type BackupCodeRow = Selectable<BackupCodesTable>;
 export class BackupCodeRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Replaces the user's whole set; call inside a transaction so the old set never outlives the new. */
+  /**
+   * Replaces the user's whole set. Call inside a transaction that has already written the
+   * user's row: the transaction makes the old set never outlive the new, the row lock makes a
+   * concurrent replacement wait and then see (and delete) this set.
+   */
   async replaceSet(userId: string, rows: readonly Insertable<BackupCodesTable>[]): Promise<void> {
     await this.db.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
     if (rows.length > 0)
