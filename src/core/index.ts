@@ -1,4 +1,4 @@
-export { isDatabaseUnavailable, uniqueViolation } from '../store/index.js';
+export { AUDIT_EVENT_ID_MAX, isDatabaseUnavailable, uniqueViolation } from '../store/index.js';
 export type { CreatedUser, NewUser, UserDetails } from './accounts.js';
 export type {
   Actor,

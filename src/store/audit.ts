@@ -13,6 +13,13 @@ export interface NewAuditEvent {
   readonly at: number;
 }
 
+/**
+ * The largest event id there can be: the column is PostgreSQL's `integer` (SQLite's rowid goes
+ * further, but the log must move between engines). A larger number cannot even be compared
+ * with it there (SQLSTATE 22003), so callers must refuse or drop it.
+ */
+export const AUDIT_EVENT_ID_MAX = 2_147_483_647;
+
 export interface ListAuditOptions {
   readonly userId?: string | undefined;
   readonly type?: string | undefined;

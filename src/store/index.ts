@@ -1,5 +1,10 @@
 export type { ApiTokenRow } from './api-tokens.js';
-export type { AuditEventRow, ListAuditOptions, NewAuditEvent } from './audit.js';
+export {
+  AUDIT_EVENT_ID_MAX,
+  type AuditEventRow,
+  type ListAuditOptions,
+  type NewAuditEvent,
+} from './audit.js';
 export type { AuthenticatorPatch, AuthenticatorRow, NewAuthenticatorRow } from './authenticators.js';
 export type { BackupCodeRow } from './backup-codes.js';
 export {

@@ -1,7 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { type ActiveSession, type Core, isoTime, TwofoldError, type UserProfile } from '../../core/index.js';
+import {
+  type ActiveSession,
+  AUDIT_EVENT_ID_MAX,
+  type Core,
+  isoTime,
+  TwofoldError,
+  type UserProfile,
+} from '../../core/index.js';
 import { asSensitive, bearerAuthentication, loginSessionOf } from './auth.js';
 import {
   AuthenticatorSchema,
@@ -89,7 +96,9 @@ const PatchBody = RequestBody({
 const AuditQuery = Type.Object({
   user: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'User id, name or e-mail.' })),
   type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'e.g. `mfa.reset`.' })),
-  beforeId: Type.Optional(Type.Integer({ minimum: 1, description: 'Only events older than this id.' })),
+  beforeId: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: AUDIT_EVENT_ID_MAX, description: 'Only events older than this id.' }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
 });
 

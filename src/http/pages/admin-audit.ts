@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { h } from 'preact';
-import { type AuditEventType, type Core, TwofoldError } from '../../core/index.js';
+import { AUDIT_EVENT_ID_MAX, type AuditEventType, type Core, TwofoldError } from '../../core/index.js';
 import { AdminAuditPage, type AdminAuditRow } from '../views/admin-audit-page.js';
 import { requireAdmin } from './admin-session.js';
 import { queryField } from './page-session.js';
@@ -67,7 +67,9 @@ export async function adminAuditRoutes(app: FastifyInstance, { core }: { core: C
     const entries = await admins.auditLog(session.user, {
       userId,
       type: type || undefined,
-      beforeId: Number.isSafeInteger(before) && before > 0 ? before : undefined,
+      // An id no event can have is as unusable as any other bad value in a link: ignored.
+      beforeId:
+        Number.isSafeInteger(before) && before > 0 && before <= AUDIT_EVENT_ID_MAX ? before : undefined,
       limit: PAGE_SIZE,
     });
 
