@@ -148,6 +148,7 @@ export class Administration {
   /**
    * "Edit User". Turning "OTP Configured" off removes the user's devices and backup codes, so
    * that turning it on again makes them enroll anew — the seed's remedy for a changed phone.
+   * A new e-mail address cancels the password-setup links sent to the old one.
    */
   async updateUser(actor: Actor, userId: string, patch: AdminUserPatch): Promise<UserProfile> {
     this.requireAdmin(actor);
@@ -167,8 +168,17 @@ export class Administration {
       await this.assertNotLastAdmin(user, 'remove the administrator role of');
     const otpRequired = patch.otpRequired ?? user.otp_required === 1;
     const turningOtpOff = user.otp_required === 1 && !otpRequired;
+    const emailChanged = email !== user.email;
 
     await store.transaction(async (tx) => {
+      const now = clock.now();
+      if (emailChanged) {
+        // A setup link proves only the mailbox it went to, and the address is corrected because
+        // that mailbox was the wrong one: whoever reads it must not finish the setup (enrol their
+        // device, choose the password). The links go, and so does a setup begun from one.
+        await tx.oneTimeLinks.revokeForUser(user.id, 'password_setup', now);
+        await tx.sessions.removeAtStageForUser(user.id, 'setup');
+      }
       await tx.users.update(user.id, {
         email,
         first_name:
@@ -179,7 +189,7 @@ export class Administration {
           patch.lastName === undefined ? user.last_name : normalizePersonName(patch.lastName, 'last_name'),
         is_admin: isAdmin ? 1 : 0,
         otp_required: otpRequired ? 1 : 0,
-        updated_at: clock.now(),
+        updated_at: now,
       });
       if (turningOtpOff) await this.removeFactors(tx, user, actor);
       await audit.record(
@@ -187,7 +197,7 @@ export class Administration {
           type: 'user.updated',
           userId: user.id,
           actorId: actorId(actor),
-          detail: { emailChanged: email !== user.email, admin: isAdmin, otpRequired },
+          detail: { emailChanged, admin: isAdmin, otpRequired },
         },
         tx,
       );

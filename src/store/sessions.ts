@@ -154,6 +154,16 @@ export class SessionRepository {
     return Number(result.numDeletedRows);
   }
 
+  /** Ends a user's sessions at one stage, e.g. a setup begun from a link that no longer counts. */
+  async removeAtStageForUser(userId: string, stage: SessionRow['stage']): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where('user_id', '=', userId)
+      .where('stage', '=', stage)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async removeExpired(now: number): Promise<number> {
     const result = await this.db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
     return Number(result.numDeletedRows);

@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import { type ActiveSession, type AdminUserPatch, type Core, TwofoldError } from '../../core/index.js';
+import {
+  type ActiveSession,
+  type AdminUserPatch,
+  type Core,
+  TwofoldError,
+  type UserProfile,
+} from '../../core/index.js';
 import { AdminConfirmPage } from '../views/admin-confirm-page.js';
 import { AdminUserFormPage, type AdminUserFormValues } from '../views/admin-user-form-page.js';
 import { AdminUserPage } from '../views/admin-user-page.js';
@@ -162,8 +168,9 @@ export async function adminUserRoutes(app: FastifyInstance, { core }: { core: Co
         }),
       );
     }
+    let after: UserProfile;
     try {
-      await admins.updateUser(session.user, before.id, patch);
+      after = await admins.updateUser(session.user, before.id, patch);
     } catch (error) {
       if (!isFormError(error)) throw error;
       return sendPage(
@@ -178,7 +185,14 @@ export async function adminUserRoutes(app: FastifyInstance, { core }: { core: Co
       : turningOtpOn
         ? `"OTP Configured" is on for ${before.username}: they set up a mobile authenticator at their next login.`
         : `User ${before.username} was saved.`;
-    return done(session, reply, notice, userPath(before.id));
+    // Core cancelled the links sent to the old address; a user without a password has no other
+    // way in, so the administrator is told what to do next.
+    const resend =
+      after.email !== before.email && !before.hasPassword
+        ? ' The e-mail address changed, so earlier password-setup links no longer work: ' +
+          `use "Send password-setup e-mail" to send one to ${after.email}.`
+        : '';
+    return done(session, reply, `${notice}${resend}`, userPath(before.id));
   });
 
   // ---- Actions that ask first: reset two-factor, disable, remove ----
