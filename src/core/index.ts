@@ -53,7 +53,7 @@ export {
   SESSION_LIFETIME_MS,
   type SessionKind,
 } from './sessions.js';
-export { invalidCredentials, type LoginInput, type LoginResult } from './sign-in.js';
+export { invalidCredentials, LOGIN_MAX_LENGTH, type LoginInput, type LoginResult } from './sign-in.js';
 export { describeWait, THROTTLE_POLICIES, throttleKeys } from './throttle.js';
 export {
   type ActivatedAuthenticator,

@@ -47,6 +47,14 @@ export interface SignInDependencies {
   readonly secondFactor: SecondFactor;
 }
 
+/**
+ * The longest user name or e-mail address a login may type: no account has a longer one (user
+ * names stop at 64 characters, addresses at 254; 320 is an address's parts at their limits). A name
+ * that matches no account becomes a throttle key, and PostgreSQL caps an index entry at 2704
+ * bytes: bounding it here keeps every caller — page, API, later RADIUS — under that.
+ */
+export const LOGIN_MAX_LENGTH = 320;
+
 /** One message for a wrong password and an unknown user, so neither reveals which it was. */
 export const invalidCredentials = () =>
   new TwofoldError('invalid_credentials', 'Invalid username or password.');
@@ -60,6 +68,14 @@ export class SignIn {
 
   async login(input: LoginInput): Promise<LoginResult> {
     const { store, throttle } = this.deps;
+    // Before the throttle: no account can match, so there is nothing to count or to slow down.
+    if (input.login.length > LOGIN_MAX_LENGTH) {
+      throw new TwofoldError(
+        'invalid_input',
+        `The user name or e-mail address is too long: use at most ${LOGIN_MAX_LENGTH} characters.`,
+        { field: 'username' },
+      );
+    }
     const user = await store.users.findByLogin(input.login);
     // Counted per account, whichever of its name or e-mail was typed (so switching between them
     // earns no extra guesses), and per typed name for accounts that do not exist.

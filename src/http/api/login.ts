@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Core } from '../../core/index.js';
+import { type Core, LOGIN_MAX_LENGTH } from '../../core/index.js';
 import { errorEnvelope } from '../error-envelope.js';
 import { bearerAuthentication, principalOf } from './auth.js';
 import { bearerSecurity, errorResponses, IsoTime, RequestBody } from './schemas.js';
@@ -12,7 +12,11 @@ import { bearerSecurity, errorResponses, IsoTime, RequestBody } from './schemas.
 export const ADDITIONAL_STEPS_MESSAGE = 'Additional authentications steps required.';
 
 const LoginBody = RequestBody({
-  username: Type.String({ minLength: 1, maxLength: 320, description: 'User name or e-mail address.' }),
+  username: Type.String({
+    minLength: 1,
+    maxLength: LOGIN_MAX_LENGTH,
+    description: 'User name or e-mail address.',
+  }),
   password: Type.String({
     minLength: 1,
     maxLength: 1100,

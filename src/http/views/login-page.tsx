@@ -1,3 +1,4 @@
+import { LOGIN_MAX_LENGTH } from '../../core/index.js';
 import { OneTimeCodeField } from './fields.js';
 import { CsrfField, Layout, LogoutButton } from './layout.js';
 
@@ -26,6 +27,7 @@ export function LoginPage({ csrfToken, next, username = '', notice, error }: Log
           autocapitalize="none"
           spellcheck={false}
           required
+          maxLength={LOGIN_MAX_LENGTH}
           value={username}
           autofocus={!username}
         />

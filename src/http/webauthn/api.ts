@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { type Core, isoTime, TwofoldError } from '../../core/index.js';
+import { type Core, isoTime, LOGIN_MAX_LENGTH, TwofoldError } from '../../core/index.js';
 import { asSensitive, bearerAuthentication, loginSessionOf } from '../api/auth.js';
 import {
   AuthenticatorSchema,
@@ -32,7 +32,11 @@ const RegistrationBody = RequestBody({
 });
 
 const LoginOptionsBody = RequestBody({
-  username: Type.String({ minLength: 1, maxLength: 320, description: 'User name or e-mail address.' }),
+  username: Type.String({
+    minLength: 1,
+    maxLength: LOGIN_MAX_LENGTH,
+    description: 'User name or e-mail address.',
+  }),
   password: Type.String({ minLength: 1, maxLength: 1100 }),
 });
 
