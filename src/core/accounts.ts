@@ -124,13 +124,16 @@ export class Accounts {
 
   async removeUser(usernameOrEmail: string, actorId: string | null = null): Promise<void> {
     const row = await this.findUser(usernameOrEmail);
-    await this.deps.store.transaction(async (tx) => {
-      await tx.users.remove(row.id);
-      await this.deps.audit.record(
-        { type: 'user.removed', userId: row.id, actorId, detail: { username: row.username } },
-        tx,
-      );
-    });
+    await this.deps.store.transaction((tx) => this.removeUserRow(tx, row, actorId));
+  }
+
+  /** The removal inside the caller's transaction (administration checks the last administrator in it). */
+  async removeUserRow(tx: Store, row: UserRow, actorId: string | null): Promise<void> {
+    await tx.users.remove(row.id);
+    await this.deps.audit.record(
+      { type: 'user.removed', userId: row.id, actorId, detail: { username: row.username } },
+      tx,
+    );
   }
 
   private async findUser(usernameOrEmail: string): Promise<UserRow> {

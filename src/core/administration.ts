@@ -153,24 +153,29 @@ export class Administration {
   async updateUser(actor: Actor, userId: string, patch: AdminUserPatch): Promise<UserProfile> {
     this.requireAdmin(actor);
     const { store, clock, audit } = this.deps;
-    const user = await this.findUser(userId);
-    const email = patch.email === undefined ? user.email : normalizeEmail(patch.email);
-    if (email !== user.email) {
-      const other = await store.users.findByEmail(email);
-      if (other && other.id !== user.id) {
-        throw new TwofoldError('conflict', `A user with the e-mail address "${email}" already exists.`, {
-          field: 'email',
-        });
-      }
-    }
-    const isAdmin = patch.isAdmin ?? user.is_admin === 1;
-    if (!isAdmin && user.is_admin === 1)
-      await this.assertNotLastAdmin(user, 'remove the administrator role of');
-    const otpRequired = patch.otpRequired ?? user.otp_required === 1;
-    const turningOtpOff = user.otp_required === 1 && !otpRequired;
-    const emailChanged = email !== user.email;
+    const found = await this.findUser(userId);
+    const newEmail = patch.email === undefined ? undefined : normalizeEmail(patch.email);
 
     await store.transaction(async (tx) => {
+      const demoting = patch.isAdmin === false;
+      const user = await this.currentUser(
+        tx,
+        found,
+        demoting ? 'remove the administrator role of' : undefined,
+      );
+      const email = newEmail ?? user.email;
+      const emailChanged = email !== user.email;
+      if (emailChanged) {
+        const other = await tx.users.findByEmail(email);
+        if (other && other.id !== user.id) {
+          throw new TwofoldError('conflict', `A user with the e-mail address "${email}" already exists.`, {
+            field: 'email',
+          });
+        }
+      }
+      const isAdmin = patch.isAdmin ?? user.is_admin === 1;
+      const otpRequired = patch.otpRequired ?? user.otp_required === 1;
+      const turningOtpOff = user.otp_required === 1 && !otpRequired;
       const now = clock.now();
       if (emailChanged) {
         // A setup link proves only the mailbox it went to, and the address is corrected because
@@ -213,7 +218,7 @@ export class Administration {
         );
       }
     });
-    return this.profile(actor, user.id);
+    return this.profile(actor, found.id);
   }
 
   /** "Reset two-factor": every device and backup code goes; a required factor is enrolled anew at next login. */
@@ -263,9 +268,9 @@ export class Administration {
   async setDisabled(actor: Actor, userId: string, disabled: boolean): Promise<UserProfile> {
     this.requireAdmin(actor);
     const { store, clock, audit } = this.deps;
-    const user = await this.findUser(userId);
-    if (disabled && user.is_admin === 1) await this.assertNotLastAdmin(user, 'disable');
+    const found = await this.findUser(userId);
     await store.transaction(async (tx) => {
+      const user = await this.currentUser(tx, found, disabled ? 'disable' : undefined);
       await tx.users.update(user.id, { disabled: disabled ? 1 : 0, updated_at: clock.now() });
       if (disabled) await tx.sessions.removeAllForUser(user.id);
       await audit.record(
@@ -273,14 +278,16 @@ export class Administration {
         tx,
       );
     });
-    return this.profile(actor, user.id);
+    return this.profile(actor, found.id);
   }
 
   async removeUser(actor: Actor, userId: string): Promise<void> {
     this.requireAdmin(actor);
-    const user = await this.findUser(userId);
-    if (user.is_admin === 1) await this.assertNotLastAdmin(user, 'remove');
-    await this.deps.accounts.removeUser(user.username, actorId(actor));
+    const found = await this.findUser(userId);
+    await this.deps.store.transaction(async (tx) => {
+      const user = await this.currentUser(tx, found, 'remove');
+      await this.deps.accounts.removeUserRow(tx, user, actorId(actor));
+    });
   }
 
   async auditLog(
@@ -330,10 +337,24 @@ export class Administration {
     );
   }
 
-  private async assertNotLastAdmin(user: UserRow, verb: string): Promise<void> {
-    if ((await this.deps.store.users.countAdmins()) <= 1) {
-      throw new TwofoldError('conflict', `Cannot ${verb} ${user.username}: they are the only administrator.`);
+  /**
+   * The user as they are now, read in the transaction that is about to change them. With
+   * `lastAdminVerb` (a change that takes an administrator away), refuses when they are the only
+   * enabled administrator. The count and the write share the transaction, which serializes such
+   * changes (`countAdminsForUpdate`): two administrators demoting, disabling or removing each
+   * other at once cannot both pass and leave nobody to administer.
+   */
+  private async currentUser(tx: Store, found: UserRow, lastAdminVerb?: string): Promise<UserRow> {
+    const admins = lastAdminVerb === undefined ? undefined : await tx.users.countAdminsForUpdate();
+    const user = await tx.users.findById(found.id);
+    if (!user) throw new TwofoldError('not_found', `No user "${found.username}".`);
+    if (admins !== undefined && user.is_admin === 1 && user.disabled === 0 && admins <= 1) {
+      throw new TwofoldError(
+        'conflict',
+        `Cannot ${lastAdminVerb} ${user.username}: they are the only administrator.`,
+      );
     }
+    return user;
   }
 
   private async mailSetupLink(userId: string, url: string): Promise<void> {

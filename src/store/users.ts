@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, type SqlBool, sql, type Updateable } from 'kysely';
+import { isPostgres } from './dialect.js';
 import { PreparedQuery } from './prepared.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -87,6 +88,27 @@ export class UserRepository {
       .where('disabled', '=', 0)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * The enabled administrators, counted for a change that may take one away (demote, disable,
+   * remove): the count must still hold when that change commits, or two such changes at once
+   * both see two administrators and leave none. So it runs only inside the change's transaction.
+   * PostgreSQL locks the rows counted (`for update`, in id order so two lockers never deadlock):
+   * a second transaction waits here until the first commits, then no longer counts the
+   * administrator it took away. SQLite needs no lock: the store's transactions begin immediate
+   * (group-commit-sqlite.ts), holding the write lock from their first statement to the end.
+   */
+  async countAdminsForUpdate(): Promise<number> {
+    if (!this.db.isTransaction) throw new TypeError('countAdminsForUpdate needs a transaction');
+    const query = this.db
+      .selectFrom('users')
+      .select('id')
+      .where('is_admin', '=', 1)
+      .where('disabled', '=', 0)
+      .orderBy('id');
+    const rows = await (isPostgres(this.db) ? query.forUpdate() : query).execute();
+    return rows.length;
   }
 
   async update(id: string, patch: UserPatch): Promise<boolean> {
