@@ -8,7 +8,7 @@ import {
 import type { Keyring } from '../security/index.js';
 import { randomId } from '../security/index.js';
 import type { AuthenticatorRow, Store, UserRow } from '../store/index.js';
-import type { AuditLog } from './audit.js';
+import type { AuditEntry, AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 import { totpSecretContext } from './master-key-check.js';
@@ -138,25 +138,33 @@ export class TotpEnrollments {
         { field: 'code' },
       );
     }
-    const activated = await store.authenticators.activate(row.id, now, {
-      name,
-      lastStep: result.timeStep,
-      lastUsedAt: now,
-    });
-    if (!activated) throw expiredEnrollment();
-    if (input.session) {
-      await store.sessions.update(input.session.idHash, {
-        second_factor_at: now,
-        // Enrolling the required factor is what an `enrollment` session was waiting for.
-        ...(input.session.row.stage === 'enrollment' ? { stage: 'full' as const } : {}),
-      });
-    }
-    await audit.record({
+    const added: AuditEntry = {
       type: 'authenticator.added',
       userId: user.id,
       ip: input.ip,
       detail: { kind: 'totp', authenticatorId: row.id, name },
+    };
+    // Whole or not at all: a device active without its audit event (and so without the "device
+    // added" e-mail), or a session left at `enrollment`, could not be mended by a retry — the
+    // device would no longer be pending.
+    await store.transaction(async (tx) => {
+      const activated = await tx.authenticators.activate(row.id, now, {
+        name,
+        lastStep: result.timeStep,
+        lastUsedAt: now,
+      });
+      if (!activated) throw expiredEnrollment();
+      if (input.session) {
+        await tx.sessions.update(input.session.idHash, {
+          second_factor_at: now,
+          // Enrolling the required factor is what an `enrollment` session was waiting for.
+          ...(input.session.row.stage === 'enrollment' ? { stage: 'full' as const } : {}),
+        });
+      }
+      await tx.audit.append(audit.event(added));
     });
+    // Only once committed: the e-mail must not tell of a device that a rollback took away.
+    audit.announce(added);
     const active = (await store.authenticators.findById(row.id)) as AuthenticatorRow;
     return { authenticator: summarizeAuthenticator(active), firstFactor: existing.length === 0 };
   }
