@@ -46,6 +46,7 @@ describe('users', () => {
       hasPassword: false,
       authenticators: [],
       backupCodes: { total: 0, remaining: 0, createdAt: null },
+      setupEmailSent: true,
     });
     // The link is a credential: e-mailed, never returned to the administrator.
     expect(created.body).not.toMatch(/setup\//);
@@ -202,6 +203,27 @@ describe('users', () => {
     expect(second).not.toBe(first);
     expect((await f.t.app.inject({ method: 'GET', url: new URL(first).pathname })).statusCode).toBe(410);
     expect((await f.t.app.inject({ method: 'GET', url: new URL(second).pathname })).statusCode).toBe(200);
+  });
+
+  test('"Add User" says when the mail server refused the setup e-mail', async () => {
+    f.smtp.refuseMail(true);
+    const created = await call('POST', '/api/v1/admin/users', {
+      username: 'vera',
+      email: 'vera@example.test',
+    });
+    // The user exists either way; the administrator learns the e-mail must be sent again.
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ username: 'vera', hasPassword: false, setupEmailSent: false });
+    f.smtp.refuseMail(false);
+    expect((await call('POST', '/api/v1/admin/users/vera/setup-email')).statusCode).toBe(204);
+    await f.smtp.waitFor((m) => m.to.includes('vera@example.test'));
+
+    const document = (await f.t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const add = document.paths['/api/v1/admin/users'].post;
+    expect(add.responses['201'].content['application/json'].schema.properties.setupEmailSent).toMatchObject({
+      type: 'boolean',
+    });
+    expect(add.description).toContain('`setupEmailSent`');
   });
 
   test('removes a user, but never the last administrator', async () => {

@@ -60,6 +60,18 @@ const UserProfileSchema = Type.Object(
   { description: 'A user as an administrator sees them.' },
 );
 
+const CreatedUserSchema = Type.Object(
+  {
+    ...UserProfileSchema.properties,
+    setupEmailSent: Type.Boolean({
+      description:
+        'False when the mail server did not accept the password-setup e-mail: the user exists, but has no ' +
+        'link until one is sent again.',
+    }),
+  },
+  { description: 'The user added, and whether their password-setup e-mail went.' },
+);
+
 const UserParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 320, description: 'The user id, user name or e-mail.' }),
 });
@@ -199,16 +211,18 @@ export const adminApiRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (
         summary: 'Add a user; they get a password-setup e-mail',
         description:
           'The user has no password until they follow the single-use link e-mailed to them; with `otpRequired` ' +
-          `they set up a mobile authenticator first.${sensitive}${adminOnly}`,
+          'they set up a mobile authenticator first. When the mail server refuses the e-mail, the user is ' +
+          'still added and `setupEmailSent` is false: send it again with `POST /api/v1/admin/users/{id}/setup-email`.' +
+          `${sensitive}${adminOnly}`,
         security: bearerSecurity,
         body: NewUserBody,
-        response: { 201: UserProfileSchema, ...errorResponses(400, 401, 403, 409) },
+        response: { 201: CreatedUserSchema, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
       const session = await recent(request);
-      const { profile } = await admins.createUser(session.user, request.body);
-      return reply.code(201).send(toJson(profile));
+      const { profile, mailSent } = await admins.createUser(session.user, request.body);
+      return reply.code(201).send({ ...toJson(profile), setupEmailSent: mailSent });
     },
   );
 
