@@ -28,6 +28,12 @@ export interface CreatedUser {
   readonly setupUrl: string | undefined;
 }
 
+/** A password-setup link: its id (to revoke it) and the URL to send, which holds the token. */
+export interface SetupLink {
+  readonly id: string;
+  readonly url: string;
+}
+
 export interface UserDetails extends UserSummary {
   readonly authenticators: readonly AuthenticatorSummary[];
 }
@@ -84,23 +90,24 @@ export class Accounts {
         { type: 'user.created', userId: id, actorId, detail: { admin: Boolean(input.isAdmin) } },
         tx,
       );
-      const setupUrl = passwordHash === null ? await this.createSetupLink(tx, id, actorId) : undefined;
+      const setupUrl = passwordHash === null ? (await this.createSetupLink(tx, id, actorId)).url : undefined;
       const row = await tx.users.findById(id);
       return { user: summarizeUser(row as UserRow), setupUrl };
     });
   }
 
   /**
-   * A single-use link to set a password; only its hash is stored. Earlier unused links of the
-   * user stop working, so only the newest e-mail counts.
+   * A single-use link to set a password; only its hash is stored. The user's earlier links are
+   * left alone: a link that replaces them does so once its e-mail has gone (`sendSetupEmail` in
+   * administration.ts), so a mail server that refuses leaves the user the link they have.
    */
-  async createSetupLink(store: Store, userId: string, actorId: string | null): Promise<string> {
+  async createSetupLink(store: Store, userId: string, actorId: string | null): Promise<SetupLink> {
     const { clock, audit, publicUrl, setupLinkHours } = this.deps;
     const now = clock.now();
     const token = randomToken();
-    await store.oneTimeLinks.revokeForUser(userId, 'password_setup', now);
+    const id = randomId();
     await store.oneTimeLinks.insert({
-      id: randomId(),
+      id,
       token_hash: hashToken(token),
       user_id: userId,
       purpose: 'password_setup',
@@ -108,7 +115,7 @@ export class Accounts {
       expires_at: now + setupLinkHours * 3_600_000,
     });
     await audit.record({ type: 'setup_link.created', userId, actorId }, store);
-    return `${publicUrl}/setup/${token}`;
+    return { id, url: `${publicUrl}/setup/${token}` };
   }
 
   async listUsers(search?: string): Promise<UserSummary[]> {

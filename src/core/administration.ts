@@ -245,14 +245,25 @@ export class Administration {
     return this.profile(actor, user.id);
   }
 
-  /** "Send password-setup e-mail": a new single-use link; earlier ones stop working. */
+  /**
+   * "Send password-setup e-mail": a new single-use link; once the mail server has accepted it,
+   * earlier ones stop working. Until then they stay good, so a refused e-mail (503) leaves the
+   * user the link they have rather than none.
+   */
   async sendSetupEmail(actor: Actor, userId: string): Promise<string> {
     this.requireAdmin(actor);
+    const { store, clock, accounts } = this.deps;
     const user = await this.findUser(userId);
-    const url = await this.deps.accounts.createSetupLink(this.deps.store, user.id, actorId(actor));
+    // The links this one replaces are those that existed before it: read first, so two resends
+    // at once can each cancel only older links, never each other's.
+    const earlier = await store.oneTimeLinks.findUnusedIds(user.id, 'password_setup');
+    const link = await accounts.createSetupLink(store, user.id, actorId(actor));
     try {
-      await this.mailSetupLink(user.id, url);
+      await this.mailSetupLink(user.id, link.url);
     } catch (error) {
+      // Not delivered as far as anyone can tell: it must not outlive the failure the
+      // administrator is shown.
+      await store.oneTimeLinks.revoke([link.id], clock.now());
       throw new TwofoldError(
         'unavailable',
         'The e-mail could not be sent: the mail server did not accept it. Try again later.',
@@ -261,7 +272,8 @@ export class Administration {
         },
       );
     }
-    return url;
+    await store.oneTimeLinks.revoke(earlier, clock.now());
+    return link.url;
   }
 
   /** "Disable user": sessions end at once and no login works until enabled again. */

@@ -32,7 +32,30 @@ export class OneTimeLinkRepository {
     return result.numUpdatedRows === 1n;
   }
 
-  /** A new link replaces the user's earlier unused ones of the same purpose. */
+  /** The ids of the user's links of a purpose not used yet: those a new link is to replace. */
+  async findUnusedIds(userId: string, purpose: OneTimeLinkRow['purpose']): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('one_time_links')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('purpose', '=', purpose)
+      .where('used_at', 'is', null)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
+  /** Marks these links used, so they no longer work; one already used keeps its time. */
+  async revoke(ids: readonly string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('one_time_links')
+      .set({ used_at: now })
+      .where('id', 'in', ids)
+      .where('used_at', 'is', null)
+      .execute();
+  }
+
+  /** Every unused link of the user of one purpose stops working (e.g. their e-mail address changed). */
   async revokeForUser(userId: string, purpose: OneTimeLinkRow['purpose'], now: number): Promise<void> {
     await this.db
       .updateTable('one_time_links')

@@ -226,6 +226,27 @@ describe('users', () => {
     expect(add.description).toContain('`setupEmailSent`');
   });
 
+  test('a setup e-mail the mail server refuses leaves the earlier link working', async () => {
+    await call('POST', '/api/v1/admin/users', { username: 'wim', email: 'wim@example.test' });
+    const first = firstLink((await f.smtp.waitFor((m) => m.to.includes('wim@example.test'))).text);
+    f.smtp.refuseMail(true);
+    const refused = await call('POST', '/api/v1/admin/users/wim/setup-email');
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().error.message).toBe(
+      'The e-mail could not be sent: the mail server did not accept it. Try again later.',
+    );
+    expect((await f.t.app.inject({ method: 'GET', url: new URL(first).pathname })).statusCode).toBe(200);
+
+    // Once a new e-mail does go, its link replaces the earlier one.
+    f.smtp.refuseMail(false);
+    expect((await call('POST', '/api/v1/admin/users/wim/setup-email')).statusCode).toBe(204);
+    const second = firstLink(
+      (await f.smtp.waitFor((m) => m.to.includes('wim@example.test') && !m.text.includes(first))).text,
+    );
+    expect((await f.t.app.inject({ method: 'GET', url: new URL(first).pathname })).statusCode).toBe(410);
+    expect((await f.t.app.inject({ method: 'GET', url: new URL(second).pathname })).statusCode).toBe(200);
+  });
+
   test('removes a user, but never the last administrator', async () => {
     const user = await f.t.createUser('sven');
     expect((await call('DELETE', `/api/v1/admin/users/${user.id}`)).statusCode).toBe(204);

@@ -193,6 +193,8 @@ describe('administration and onboarding (core, real SMTP)', () => {
 });
 
 describe('administration when the mail server is down', () => {
+  const tokenOf = (url: string) => url.split('/').pop()!;
+
   it('still creates the user (saying the mail did not go), and a resend answers 503, not 500', async () => {
     const t = await createTestApp({
       mailer: {
@@ -213,6 +215,10 @@ describe('administration when the mail server is down', () => {
       await expect(t.core.administration.sendSetupEmail(admin, created.profile.id)).rejects.toMatchObject({
         code: 'unavailable',
         status: 503,
+      });
+      // The resend that did not go cancelled nothing: the link the user may have still works.
+      await expect(t.core.onboarding.inspect(tokenOf(created.setupUrl))).resolves.toMatchObject({
+        user: { username: 'nina' },
       });
     } finally {
       await t.close();
