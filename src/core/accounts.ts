@@ -3,6 +3,7 @@ import type { Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
+import { emailTaken, usernameTaken, userTransaction } from './user-conflicts.js';
 import {
   type AuthenticatorSummary,
   summarizeAuthenticator,
@@ -63,17 +64,11 @@ export class Accounts {
     const now = clock.now();
     const id = randomId();
 
-    return store.transaction(async (tx) => {
-      if (await tx.users.findByUsername(username)) {
-        throw new TwofoldError('conflict', `A user named "${username}" already exists.`, {
-          field: 'username',
-        });
-      }
-      if (await tx.users.findByEmail(email)) {
-        throw new TwofoldError('conflict', `A user with the e-mail address "${email}" already exists.`, {
-          field: 'email',
-        });
-      }
+    // The checks give the answer in the ordinary case; a request racing this one past them is
+    // caught by the unique index, and userTransaction gives the same answer.
+    return userTransaction(store, { username, email }, async (tx) => {
+      if (await tx.users.findByUsername(username)) throw usernameTaken(username);
+      if (await tx.users.findByEmail(email)) throw emailTaken(email);
       await tx.users.insert({
         id,
         username,

@@ -8,6 +8,7 @@ import { mailMessages } from './mail-messages.js';
 import type { Mailer } from './mailer.js';
 import { isMfaRequired } from './mfa-policy.js';
 import { type Throttle, throttleKeys } from './throttle.js';
+import { userTransaction } from './user-conflicts.js';
 import {
   type AuthenticatorSummary,
   isoTimeOrNull,
@@ -156,7 +157,8 @@ export class Administration {
     const found = await this.findUser(userId);
     const newEmail = patch.email === undefined ? undefined : normalizeEmail(patch.email);
 
-    await store.transaction(async (tx) => {
+    // A concurrent edit can take the new address past the check below: same 409 (user-conflicts.ts).
+    await userTransaction(store, { email: newEmail }, async (tx) => {
       const demoting = patch.isAdmin === false;
       const user = await this.currentUser(
         tx,
