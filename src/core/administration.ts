@@ -336,9 +336,12 @@ export class Administration {
   }
 
   private async removeFactors(tx: Store, user: UserRow, actor: Actor): Promise<void> {
+    // The user's row first, as a regeneration of backup codes takes it (backup-codes.ts): the
+    // same order of locks on PostgreSQL, so the two wait for each other instead of deadlocking,
+    // and a set generated meanwhile is deleted here rather than left valid.
+    await tx.users.update(user.id, { backup_codes_confirmed: 0 });
     const removed = await tx.authenticators.removeAllForUser(user.id);
     await tx.backupCodes.removeAllForUser(user.id);
-    await tx.users.update(user.id, { backup_codes_confirmed: 0 });
     await tx.throttles.clear(throttleKeys.secondFactor(user.id));
     await this.deps.audit.record(
       {

@@ -90,6 +90,35 @@ describe('backup codes: two regenerations at once on PostgreSQL', () => {
     return Number(rows[0]?.n);
   }
 
+  /**
+   * A regeneration and an administrator's "Reset two-factor", held at the user's row in that
+   * order and then let go. Both take the user's row before the codes: in the other order each
+   * would hold what the other waits for, and PostgreSQL would abort one as a deadlock.
+   */
+  async function regenerateAndResetAtOnce(): Promise<PromiseSettledResult<unknown>[]> {
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select id from users where id = $1 for update', [user.id]);
+      const regenerated = core.backupCodes.generate(sessions[0]!);
+      const waitFor = async (count: number) => {
+        const started = Date.now();
+        while ((await waitingOnLocks(blocker)) < count && Date.now() - started < 10_000) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return waitingOnLocks(blocker);
+      };
+      expect(await waitFor(1), 'the regeneration waits first').toBe(1);
+      const reset = core.administration.resetMfa('cli', user.id);
+      expect(await waitFor(2), 'then the reset').toBe(2);
+      await blocker.query('commit');
+      return await Promise.allSettled([regenerated, reset]);
+    } finally {
+      await blocker.end();
+    }
+  }
+
   /** How many of the codes are accepted; each accepted one is used up. */
   async function usable(codes: readonly string[]): Promise<number> {
     let accepted = 0;
@@ -115,4 +144,10 @@ describe('backup codes: two regenerations at once on PostgreSQL', () => {
       expect(counts, `attempt ${attempt + 1}`).toEqual([0, BACKUP_CODE_COUNT]);
     }
   }, 120_000);
+
+  it('lets a reset and a regeneration at once both finish, the reset last', async () => {
+    const answers = await regenerateAndResetAtOnce();
+    for (const answer of answers) if (answer.status === 'rejected') throw answer.reason;
+    expect(await database.store.backupCodes.summary(user.id)).toMatchObject({ total: 0 });
+  }, 60_000);
 });
