@@ -249,7 +249,10 @@ export const adminApiRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (
       schema: {
         tags,
         summary: 'Edit a user: e-mail, names, "OTP Configured", administrator',
-        description: `Fields left out stay as they are.${sensitive}${adminOnly}`,
+        description:
+          'Fields left out stay as they are. A new e-mail address cancels the password-setup links sent to the ' +
+          'old one, and ends a setup begun from them: send a new one with `POST /api/v1/admin/users/{id}/setup-email`.' +
+          `${sensitive}${adminOnly}`,
         security: bearerSecurity,
         params: UserParams,
         body: PatchBody,
@@ -318,11 +321,12 @@ export const adminApiRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (
         tags,
         summary: 'Send a new password-setup e-mail',
         description:
-          "A new single-use link goes to the user's e-mail address; earlier links stop working. The link " +
+          "A new single-use link goes to the user's e-mail address; once the mail server has accepted it, " +
+          'earlier links stop working. If it refuses (503), nothing changes: earlier links stay good. The link ' +
           `itself is never returned.${sensitive}${adminOnly}`,
         security: bearerSecurity,
         params: UserParams,
-        response: { 204: Type.Null({ description: 'Sent.' }), ...errorResponses(401, 403, 404) },
+        response: { 204: Type.Null({ description: 'Sent.' }), ...errorResponses(401, 403, 404, 503) },
       },
     },
     async (request, reply) => {
