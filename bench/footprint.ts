@@ -74,8 +74,9 @@ export async function run(): Promise<SuiteResult> {
       table,
       data: {
         method:
-          'Start: spawn `node bin/twofold.js serve` and poll GET /healthz every 5 ms until 200. RSS: VmRSS from ' +
-          `/proc/<pid>/status, sampled every 100 ms during ${SECONDS} s of verify and then login load at 50 connections.`,
+          'Start: spawn `node bin/twofold.js serve` and poll GET /healthz every 5 ms until 200. RSS: idle is VmRSS ' +
+          "from /proc/<pid>/status; a peak is the kernel's high-water mark VmHWM, reset through /proc/<pid>/clear_refs " +
+          `before each of ${SECONDS} s of verify and then login load at 50 connections.`,
         startMillis: { populated: startsPopulated.map(Math.round), empty: startsEmpty.map(Math.round) },
         rssMegabytes: {
           idle: round(idle, 1),

@@ -2,7 +2,7 @@
 // request, resident memory, medians and tables.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,23 +216,37 @@ export function startTwofold(
 
 /** Resident set size of a process in MB (Linux /proc). */
 export function rssMegabytes(pid: number): number {
+  return statusMegabytes(pid, 'VmRSS');
+}
+
+function statusMegabytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
-/** Samples a process's RSS every 100 ms until stopped; returns the peak. */
+/**
+ * The peak of a process's resident set from now until stopped: the kernel's high-water mark
+ * (VmHWM), reset at the start through `/proc/<pid>/clear_refs`. Sampling VmRSS every 100 ms
+ * missed the top of short peaks by 1–3 MB: two argon2 hashes map 19 MiB each for ~15 ms
+ * (bench/findings.md, thirteenth pass). Where the mark cannot be reset, it samples as before.
+ */
 export function sampleRss(pid: number): () => number {
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssMegabytes(pid));
-    } catch {}
-  }, 100);
-  return () => {
-    clearInterval(timer);
-    return peak;
-  };
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return () => statusMegabytes(pid, 'VmHWM');
+  } catch {
+    let peak = 0;
+    const timer = setInterval(() => {
+      try {
+        peak = Math.max(peak, rssMegabytes(pid));
+      } catch {}
+    }, 100);
+    return () => {
+      clearInterval(timer);
+      return Math.max(peak, rssMegabytes(pid));
+    };
+  }
 }
 
 export function tempDir(label: string): { path: string; remove(): void } {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --max-old-space-size=512 --v8-pool-size=2
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --max-old-space-size=512 --v8-pool-size=2
 // The package's command. It runs the compiled CLI, bundled into one file (dist/twofold.js, by
 // `npm install` through `prepare`: tsc, then scripts/bundle.mjs).
 //
