@@ -54,9 +54,10 @@ export class AuditLog {
     private readonly origin?: AuditOrigin,
   ) {}
 
+  /** Appends the event; inside a transaction (`store`), its listeners hear of it once it commits. */
   async record(entry: AuditEntry, store: Store = this.store): Promise<void> {
     await store.audit.append(this.event(entry));
-    this.announce(entry);
+    store.afterCommit(() => this.announce(entry));
   }
 
   /**

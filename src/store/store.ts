@@ -32,7 +32,14 @@ export class Store {
   readonly webauthnChallenges: WebauthnChallengeRepository;
   readonly webauthnCredentials: WebauthnCredentialRepository;
 
-  constructor(readonly db: Kysely<Database>) {
+  /** Inside a transaction: what waits for its commit (`afterCommit`). */
+  readonly #afterCommit: (() => void)[] | undefined;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    afterCommit?: (() => void)[],
+  ) {
+    this.#afterCommit = afterCommit;
     this.users = new UserRepository(db);
     this.authenticators = new AuthenticatorRepository(db);
     this.backupCodes = new BackupCodeRepository(db);
@@ -49,6 +56,20 @@ export class Store {
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new Store(trx)));
+    const afterCommit: (() => void)[] = [];
+    const result = await this.db.transaction().execute((trx) => work(new Store(trx, afterCommit)));
+    for (const action of afterCommit) action();
+    return result;
+  }
+
+  /**
+   * Runs `action` once what this store writes is committed: at once outside a transaction,
+   * after the commit inside one, and never if it rolls back. For what tells the world of a
+   * change, such as the security e-mail of an audit event: it must not tell of one that was
+   * undone.
+   */
+  afterCommit(action: () => void): void {
+    if (this.#afterCommit) this.#afterCommit.push(action);
+    else action();
   }
 }
