@@ -8,7 +8,7 @@ import {
 import type { Keyring } from '../security/index.js';
 import { randomId } from '../security/index.js';
 import type { AuthenticatorRow, Store, UserRow } from '../store/index.js';
-import type { AuditEntry, AuditLog } from './audit.js';
+import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 import { totpSecretContext } from './master-key-check.js';
@@ -138,15 +138,9 @@ export class TotpEnrollments {
         { field: 'code' },
       );
     }
-    const added: AuditEntry = {
-      type: 'authenticator.added',
-      userId: user.id,
-      ip: input.ip,
-      detail: { kind: 'totp', authenticatorId: row.id, name },
-    };
     // Whole or not at all: a device active without its audit event (and so without the "device
     // added" e-mail), or a session left at `enrollment`, could not be mended by a retry — the
-    // device would no longer be pending.
+    // device would no longer be pending. The e-mail goes once this commits (Store.afterCommit).
     await store.transaction(async (tx) => {
       const activated = await tx.authenticators.activate(row.id, now, {
         name,
@@ -161,10 +155,16 @@ export class TotpEnrollments {
           ...(input.session.row.stage === 'enrollment' ? { stage: 'full' as const } : {}),
         });
       }
-      await tx.audit.append(audit.event(added));
+      await audit.record(
+        {
+          type: 'authenticator.added',
+          userId: user.id,
+          ip: input.ip,
+          detail: { kind: 'totp', authenticatorId: row.id, name },
+        },
+        tx,
+      );
     });
-    // Only once committed: the e-mail must not tell of a device that a rollback took away.
-    audit.announce(added);
     const active = (await store.authenticators.findById(row.id)) as AuthenticatorRow;
     return { authenticator: summarizeAuthenticator(active), firstFactor: existing.length === 0 };
   }
