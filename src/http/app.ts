@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type Core, TwofoldError } from '../core/index.js';
 import { apiRoutes } from './api/index.js';
@@ -9,6 +8,7 @@ import { healthRoutes } from './health.js';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { refuseNulCharacters } from './nul-characters.js';
 import { pageRoutes, sendHtmlError } from './pages/index.js';
+import { securityHeaders } from './security-headers.js';
 import { webauthnRoutes } from './webauthn/index.js';
 
 export interface AppOptions {
@@ -63,27 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
 
-  await app.register(helmet, {
-    // Strict CSP: our own scripts and styles only, no inline code; forms post only to us.
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    },
-    // HSTS only means something over https; on plain http it is ignored or harmful.
-    hsts: core.settings.publicUrl.startsWith('https:'),
-    referrerPolicy: { policy: 'no-referrer' },
-  });
+  securityHeaders(app, { https: core.settings.publicUrl.startsWith('https:') });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: options.bodyLimit ?? 64 * 1024 });
 

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
+import { apiAnswerHeaders } from '../security-headers.js';
 import { webauthnApiRoutes } from '../webauthn/index.js';
 import { adminApiRoutes } from './admin.js';
 import { apiTokenRoutes } from './api-tokens.js';
@@ -55,15 +56,7 @@ export async function apiRoutes(app: FastifyInstance, options: { core: Core }): 
 
   await app.register(
     async (v1) => {
-      // JSON answers need no CSP or frame rules (nothing renders them): helmet's dozen headers
-      // stay on the pages, and the API sends the two that matter for it, saving work on the
-      // hot paths (verify, login).
-      v1.addHook('onRoute', (route) => {
-        route.config = { ...(route.config as object), helmet: { skipRoute: true } } as typeof route.config;
-      });
-      v1.addHook('onRequest', async (_request, reply) => {
-        reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
-      });
+      apiAnswerHeaders(v1);
       await v1.register(loginRoutes, { core });
       await v1.register(meRoutes, { core });
       await v1.register(authenticatorRoutes, { core });
