@@ -13,8 +13,8 @@ import type { Database } from './schema.js';
  */
 export class PreparedQuery<Values extends Record<string, unknown>, Row> {
   #compiled: CompiledQuery<Row> | undefined;
-  /** For each compiled parameter: the value's name, or a constant of the query itself. */
-  #slots: readonly ({ readonly name: string } | { readonly constant: unknown })[] = [];
+  /** The compiled parameter list for these values (see `#compile`). */
+  #parameters: ((values: Values) => unknown[]) | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -31,9 +31,11 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
 
   /** The query with these values, to run elsewhere (a SQLite unit: group-commit-sqlite.ts). */
   compile(values: Values): CompiledQuery<Row> {
-    const compiled = this.#compiled ?? this.#compile();
-    const parameters = this.#slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
-    return { ...compiled, parameters };
+    const { query, queryId, sql } = this.#compiled ?? this.#compile();
+    // Written out, not `{ ...compiled, parameters }`: a literal after a spread defines each
+    // property through V8's runtime whenever that site's feedback is not monomorphic, which it
+    // was not in some runs (bench/findings.md, fourteenth pass).
+    return { query, queryId, sql, parameters: this.#parameters!(values) };
   }
 
   async rows(values: Values): Promise<Row[]> {
@@ -59,14 +61,20 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
       },
     });
     const compiled = this.build(placeholders).compile();
-    this.#slots = compiled.parameters.map((parameter) => {
+    const constants = compiled.parameters;
+    const items = constants.map((parameter, index) => {
       const name = typeof parameter === 'string' ? names.get(parameter) : undefined;
       if (name === undefined && typeof parameter === 'string' && parameter.includes('\u0000prepared:')) {
         // A placeholder went through JavaScript (e.g. `p.now + 1`) instead of into the query.
         throw new TypeError(`A prepared query used a placeholder in a computed value: ${compiled.sql}`);
       }
-      return name === undefined ? { constant: parameter } : { name };
+      return name === undefined ? `constants[${index}]` : `values[${JSON.stringify(name)}]`;
     });
+    // One function per query, as the row readers (sqlite-rows.ts): each reads its own values
+    // object, always of one shape, where a loop shared by every query reads all their shapes.
+    // The names are our own code's placeholders, each written as a JSON string.
+    const parameters = new Function('constants', `return (values) => [${items.join(', ')}];`)(constants);
+    this.#parameters = parameters as (values: Values) => unknown[];
     // Marked, so that PostgreSQL connections prepare it by name (postgres-prepared.ts).
     this.#compiled = { ...compiled, sql: `${PREPARED_SQL_MARK}${compiled.sql}` };
     return this.#compiled;
