@@ -3,10 +3,11 @@ import type { ApiTokenRow, Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
+import { isoTime } from './iso-time.js';
 import { isMfaRequired } from './mfa-policy.js';
 import { requireRecentAuthentication } from './recent-authentication.js';
 import type { ActiveSession } from './sessions.js';
-import { isoTime, isoTimeOrNull } from './users.js';
+import { isoTimeOrNull } from './users.js';
 import { normalizeName } from './validation.js';
 
 /**

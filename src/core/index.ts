@@ -29,6 +29,7 @@ export {
 export { type Clock, ManualClock, systemClock } from './clock.js';
 export { Core, type CoreDependencies, type CoreSettings } from './core.js';
 export { isTwofoldError, TwofoldError, type TwofoldErrorCode } from './errors.js';
+export { isoTime } from './iso-time.js';
 export { mailMessages } from './mail-messages.js';
 export { discardMailer, type Mailer, type MailMessage } from './mailer.js';
 export {
@@ -62,7 +63,6 @@ export {
 } from './totp-enrollment.js';
 export {
   type AuthenticatorSummary,
-  isoTime,
   summarizeAuthenticator,
   summarizeUser,
   type UserSummary,

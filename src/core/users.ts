@@ -1,4 +1,5 @@
 import type { AuthenticatorRow, UserRow } from '../store/index.js';
+import { isoTime } from './iso-time.js';
 
 /** A user as the outside world sees them: no password hash, times as ISO-8601. */
 export interface UserSummary {
@@ -26,7 +27,6 @@ export interface AuthenticatorSummary {
   readonly backedUp?: boolean;
 }
 
-export const isoTime = (millis: number): string => new Date(millis).toISOString();
 export const isoTimeOrNull = (millis: number | null): string | null =>
   millis === null ? null : isoTime(millis);
 

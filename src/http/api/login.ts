@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { type Core, LOGIN_MAX_LENGTH } from '../../core/index.js';
+import { type Core, isoTime, LOGIN_MAX_LENGTH } from '../../core/index.js';
 import { errorEnvelope } from '../error-envelope.js';
 import { bearerAuthentication, principalOf } from './auth.js';
 import { bearerSecurity, errorResponses, IsoTime, RequestBody } from './schemas.js';
@@ -71,7 +71,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
       return {
         token: result.session.token,
         tokenType: 'Bearer' as const,
-        expiresAt: new Date(result.session.expiresAt).toISOString(),
+        expiresAt: isoTime(result.session.expiresAt),
         user: { id: result.user.id, username: result.user.username },
       };
     },
