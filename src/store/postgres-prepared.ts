@@ -19,7 +19,7 @@ import { PREPARED_SQL_MARK } from './prepared.js';
 export function prepareMarkedStatements(client: PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
   const DescribedOnce = describedOnceQuery((client.constructor as unknown as { Query: PgQueryClass }).Query);
-  const descriptions = new Map<string, RowDescription>();
+  const descriptions = new Map<string, Description>();
   const runNamed = (config: QueryConfig): Promise<unknown> =>
     new Promise((resolve, reject) => {
       const submitted = new DescribedOnce(config, descriptions, (error, result) =>
@@ -75,8 +75,34 @@ interface RowDescription {
 /** What of pg's `Query` (pg/lib/query.js) the subclass below builds on. */
 interface PgQuery {
   readonly name?: string;
+  readonly callback?: unknown;
+  _result: PgResult;
+  _accumulateRows: unknown;
   prepare(connection: PgConnection): void;
   handleRowDescription(message: RowDescription): void;
+}
+
+/** What pg's `Result.addFields` (pg/lib/result.js) sets up from a RowDescription. */
+interface PgResult {
+  command: unknown;
+  fields: unknown;
+  _parsers: unknown;
+  _prebuiltEmptyResultObject: unknown;
+}
+
+/** A statement's columns, and the set-up pg made of them for its results once. */
+interface Description {
+  readonly message: RowDescription;
+  readonly setup: Pick<PgResult, 'fields' | '_parsers' | '_prebuiltEmptyResultObject'> | undefined;
+}
+
+/** The set-up of `Result.addFields`, if this pg keeps it where pg 8.23 does. */
+function resultSetup(result: PgResult): Description['setup'] {
+  const { fields, _parsers, _prebuiltEmptyResultObject } = result;
+  if (!Array.isArray(fields) || !Array.isArray(_parsers) || typeof _prebuiltEmptyResultObject !== 'object') {
+    return undefined;
+  }
+  return { fields, _parsers, _prebuiltEmptyResultObject };
 }
 interface PgConnection {
   describe(message: unknown): void;
@@ -87,7 +113,7 @@ type PgQueryClass = new (
 ) => PgQuery;
 type DescribedOnceQueryClass = new (
   config: QueryConfig,
-  descriptions: Map<string, RowDescription>,
+  descriptions: Map<string, Description>,
   callback: (error: Error | undefined, result: unknown) => void,
 ) => PgQuery;
 
@@ -101,16 +127,22 @@ const describedOnceClasses = new WeakMap<PgQueryClass, DescribedOnceQueryClass>(
  * cannot change under it — PostgreSQL refuses to run it instead (`isStalePlan`, and the client
  * then prepares under new names) — so the first run's description serves every later one, and
  * later runs send only Bind, Execute and Sync.
+ *
+ * The same goes for what pg makes of a description: `Result.addFields` builds the row parsers and
+ * an empty row to copy, by spreading a null-prototype object of every column, which V8 can only
+ * copy on its slow path (~34,000 instructions a query under callgrind, 9% of a verification's
+ * main thread; bench/findings.md, fourteenth pass). Later runs get the first run's, which pg only
+ * reads.
  */
 function describedOnceQuery(Query: PgQueryClass): DescribedOnceQueryClass {
   let DescribedOnce = describedOnceClasses.get(Query);
   if (DescribedOnce) return DescribedOnce;
   DescribedOnce = class extends Query {
-    readonly #descriptions: Map<string, RowDescription>;
+    readonly #descriptions: Map<string, Description>;
 
     constructor(
       config: QueryConfig,
-      descriptions: Map<string, RowDescription>,
+      descriptions: Map<string, Description>,
       callback: (error: Error | undefined, result: unknown) => void,
     ) {
       super(config, callback);
@@ -118,8 +150,8 @@ function describedOnceQuery(Query: PgQueryClass): DescribedOnceQueryClass {
     }
 
     override handleRowDescription(message: RowDescription): void {
-      if (this.name) this.#descriptions.set(this.name, message);
       super.handleRowDescription(message);
+      if (this.name) this.#descriptions.set(this.name, { message, setup: resultSetup(this._result) });
     }
 
     override prepare(connection: PgConnection): void {
@@ -129,7 +161,15 @@ function describedOnceQuery(Query: PgQueryClass): DescribedOnceQueryClass {
         return;
       }
       // No RowDescription will come: set the rows' columns up as the first run's did.
-      super.handleRowDescription(described);
+      const { setup } = described;
+      if (setup && this.callback && this._result.command === null) {
+        // What handleRowDescription does for a single statement with a callback, without
+        // addFields: no earlier result to keep (`_checkForMultirow`), the rows accumulated.
+        Object.assign(this._result, setup);
+        this._accumulateRows = this.callback;
+      } else {
+        super.handleRowDescription(described.message);
+      }
       // pg writes Parse (when new), Bind, Describe, Execute and Sync in one go; leave out the
       // Describe, for this one call only.
       const describe = Object.getOwnPropertyDescriptor(connection, 'describe');

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { migrateToLatest, openDatabase, Store } from '../../src/store/index.js';
 import { prepareMarkedStatements } from '../../src/store/postgres-prepared.js';
 import { PREPARED_SQL_MARK } from '../../src/store/prepared.js';
@@ -102,6 +102,7 @@ describe('PostgreSQL: named prepared statements', () => {
       const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
       let descriptions = 0;
       connection.on('rowDescription', () => descriptions++);
+      const addFields = vi.spyOn(pg.Result.prototype as unknown as { addFields(): void }, 'addFields');
       const text = `${PREPARED_SQL_MARK}select $1::int + 1 as next, $2::text as name, $3::bigint as big, true as yes`;
       const runs = [];
       for (let i = 0; i < 3; i++) runs.push(await client.query(text, [i, `n${i}`, `900719925474099${i}`]));
@@ -112,11 +113,21 @@ describe('PostgreSQL: named prepared statements', () => {
         Array(3).fill(['next', 'name', 'big', 'yes']),
       );
       expect(descriptions).toBe(1);
+      // pg's set-up of the columns (Result.addFields: parsers, the empty row it copies) is made
+      // once too, and only read: a row changed by its caller changes no later run's.
+      expect(addFields).toHaveBeenCalledTimes(1);
+      runs[0]!.rows[0].name = 'changed';
+      runs[0]!.rows[0].extra = true;
+      expect((await client.query(text, [7, 'n7', '1'])).rows).toEqual([
+        { next: 8, name: 'n7', big: '1', yes: true },
+      ]);
       // Statements that are not marked are described as pg always does.
       await client.query('select 1 as one');
       await client.query('select 1 as one');
       expect(descriptions).toBe(3);
+      expect(addFields).toHaveBeenCalledTimes(3);
     } finally {
+      vi.restoreAllMocks();
       client.release();
       await pool.end();
     }
