@@ -457,6 +457,35 @@ export function createStoreContractTests(factory: StoreFactory): void {
         expect(await store.sessions.findLive('new', T0)).toMatchObject({ stage: 'full', user_id: user.id });
         expect(await store.sessions.findLive('new', T0 + 300_000)).toBeUndefined();
       });
+
+      it('finds a live session with its user, every column of each as stored', async () => {
+        const user = newUser({ first_name: 'Ada', last_login_at: T0 - 1 });
+        await store.users.insert(user);
+        const session = {
+          id_hash: 'h',
+          user_id: user.id,
+          kind: 'api' as const,
+          stage: 'full' as const,
+          csrf_token: 'c',
+          created_at: T0,
+          expires_at: T0 + 300_000,
+          authenticated_at: T0 + 1,
+          second_factor_at: T0 + 2,
+          last_seen_at: T0 + 3,
+          user_agent: 'agent',
+          ip: '192.0.2.1',
+          flash: 'notice',
+          backup_codes_sealed: 'sealed',
+          backup_codes_until: T0 + 4,
+        };
+        await store.sessions.insert(session);
+        const found = await store.sessions.findLiveWithUser('h', T0);
+        expect(found?.session).toStrictEqual(await store.sessions.findLive('h', T0));
+        expect(found?.session).toEqual(session);
+        expect(found?.user).toStrictEqual(await store.users.findById(user.id));
+        expect(await store.sessions.findLiveWithUser('h', T0 + 300_000)).toBeUndefined();
+        expect(await store.sessions.findLiveWithUser('other', T0)).toBeUndefined();
+      });
     });
 
     describe('one-time links', () => {
