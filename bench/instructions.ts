@@ -37,6 +37,10 @@ const PARTS: readonly (readonly [string, RegExp])[] = [
   ['garbage collection', /Heap::CollectGarbage\(/],
   ['the socket writes of the answers', /StreamBase::Writev\(/],
   ['hashes (token, HMAC)', /crypto::Hash::OneShotDigest\(/],
+  // In about half the runs of any build V8 leaves a literal of Node's process.nextTick on this
+  // runtime path, ~23,000 instructions a request (bench/findings.md, fourteenth pass): compare
+  // counts with and without it apart.
+  ["Node's tick objects through V8's runtime (one of two modes)", /Runtime_DefineKeyedOwnPropertyInLiteral\(/],
 ];
 
 interface Counted {
