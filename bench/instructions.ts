@@ -8,7 +8,7 @@
 // Under callgrind a server runs ~50 times slower, so this suite counts 2,000 requests each of
 // `twofold serve`, the bare Fastify route (the http suite's ceiling) and its floor.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
 import {
@@ -20,6 +20,7 @@ import {
   type LoadResult,
   load,
   log,
+  repoRoot,
   startTwofold,
   verifyRequests,
 } from './harness.js';
@@ -28,6 +29,8 @@ import type { SuiteResult } from './run.js';
 
 const WARMUP_REQUESTS = QUICK ? 500 : 6_000;
 const COUNTED_REQUESTS = QUICK ? 300 : 2_000;
+/** How many of twofold serve's JavaScript functions the table names. */
+const JAVASCRIPT_SHOWN = 12;
 
 /** Native frames named in Twofold's breakdown: label → a pattern of callgrind's name. */
 const PARTS: readonly (readonly [string, RegExp])[] = [
@@ -40,11 +43,16 @@ const PARTS: readonly (readonly [string, RegExp])[] = [
   // In about half the runs of any build V8 leaves a literal of Node's process.nextTick on this
   // runtime path, ~23,000 instructions a request (bench/findings.md, fourteenth pass): compare
   // counts with and without it apart.
-  ["Node's tick objects through V8's runtime (one of two modes)", /Runtime_DefineKeyedOwnPropertyInLiteral\(/],
+  [
+    "Node's tick objects through V8's runtime (one of two modes)",
+    /Runtime_DefineKeyedOwnPropertyInLiteral\(/,
+  ],
 ];
 
 interface Counted {
   readonly name: string;
+  /** The JavaScript functions costing the most, exclusive, a request each (twofold serve only). */
+  readonly javascript: readonly (readonly [string, number])[];
   readonly requests: number;
   readonly failed: number;
   /** The main thread's instructions a request. */
@@ -90,6 +98,61 @@ function parts(file: string): Map<string, number> {
   return found;
 }
 
+/** A JIT address range and its function, from V8's `--perf-basic-prof` map, in file order. */
+interface JitCode {
+  readonly start: number;
+  readonly end: number;
+  readonly order: number;
+  readonly name: string;
+}
+
+/**
+ * The exclusive instructions of V8's compiled JavaScript by function. callgrind knows JIT code
+ * only by address; V8 run with `--perf-basic-prof` writes every code object's address, size and
+ * name to /tmp/perf-<pid>.map. V8 reuses addresses, so the newest entry covering one wins.
+ */
+function javascriptByFunction(dump: string, mapFile: string): Map<string, number> {
+  const codes: JitCode[] = readFileSync(mapFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line, order) => {
+      const [start, size, ...name] = line.split(' ');
+      const from = Number.parseInt(start!, 16);
+      return { start: from, end: from + Number.parseInt(size!, 16), order, name: name.join(' ') };
+    })
+    .sort((a, b) => a.start - b.start);
+  const nameAt = (address: number): string => {
+    let low = 0;
+    let high = codes.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (codes[middle]!.start <= address) low = middle + 1;
+      else high = middle - 1;
+    }
+    let best: JitCode | undefined;
+    // Code objects are small: the candidates are among the few that start just before.
+    for (let i = high; i >= 0 && i > high - 200; i--) {
+      const code = codes[i]!;
+      if (code.start <= address && address < code.end && (!best || code.order > best.order)) best = code;
+    }
+    return best?.name ?? '(unnamed JIT code)';
+  };
+  const annotated = execFileSync('callgrind_annotate', ['--threshold=100', dump], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const found = new Map<string, number>();
+  for (const line of annotated.split('\n')) {
+    const match = /^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+\?\?\?:0x([0-9a-f]+) \[\?\?\?\]$/.exec(line);
+    if (!match) continue;
+    const name = nameAt(Number.parseInt(match[2]!, 16))
+      .replace(`file://${repoRoot}`, '')
+      .replace(repoRoot, '');
+    found.set(name, (found.get(name) ?? 0) + Number(match[1]!.replaceAll(',', '')));
+  }
+  return found;
+}
+
 /**
  * Starts a server under callgrind with counting off, warms it up, and counts its main thread
  * while `COUNTED_REQUESTS` requests are answered.
@@ -126,8 +189,17 @@ async function count(
   const dump = mainThreadDump(outDir);
   const total = /^totals:\s+(\d+)/m.exec(readFileSync(dump, 'utf8'));
   const perRequest = (n: number) => Math.round(n / counted.ok);
+  const mapFile = `/tmp/perf-${server.process.pid}.map`;
+  const javascript = existsSync(mapFile)
+    ? [...javascriptByFunction(dump, mapFile)]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, JAVASCRIPT_SHOWN)
+        .map(([fn, n]) => [fn, perRequest(n)] as const)
+    : [];
+  rmSync(mapFile, { force: true });
   return {
     name,
+    javascript,
     requests: counted.ok,
     failed: failures(counted),
     main: perRequest(Number(total?.[1] ?? 0)),
@@ -149,6 +221,8 @@ export async function run(): Promise<SuiteResult> {
     async (wrapper) =>
       startTwofold('twofold serve under callgrind', await sqliteDataDir('instructions'), {
         wrapper,
+        // Names the JIT code (javascriptByFunction); it costs only when code is made.
+        nodeArgs: ['--perf-basic-prof'],
         ...underCallgrind,
       }),
     (server, amount) =>
@@ -186,21 +260,27 @@ export async function run(): Promise<SuiteResult> {
   rows.push(['twofold serve ÷ this', ...all.map((c) => `${(twofold.main / c.main).toFixed(2)}×`)]);
   for (const [label] of PARTS) rows.push([`  ${label}`, ...all.map((c) => fmt(c.parts.get(label) ?? 0))]);
   const failed = all.filter((c) => c.failed > 0);
+  const javascript = formatTable([
+    ['twofold serve: JavaScript by function (exclusive)', 'instructions a request'],
+    ...twofold.javascript.map(([fn, n]) => [fn, fmt(n)]),
+  ]);
   return {
     table:
       `${formatTable(rows)}\n${fmt(COUNTED_REQUESTS)} requests counted each` +
-      (failed.length > 0 ? ` (INVALID: requests failed on ${failed.map((c) => c.name).join(', ')})` : ''),
+      (failed.length > 0 ? ` (INVALID: requests failed on ${failed.map((c) => c.name).join(', ')})` : '') +
+      `\n\n${javascript}`,
     data: {
       method:
         `valgrind --tool=callgrind; ${TEMPLATE_USERS.toLocaleString('en-US')} users; ${fmt(WARMUP_REQUESTS)} requests ` +
         `uncounted, then ${fmt(COUNTED_REQUESTS)} counted at 50 connections; the main thread only (V8's compiler ` +
         'threads work far more under callgrind than in a real run). Native frames by inclusive count; JavaScript ' +
-        'compiled by V8 has no names here.',
+        "compiled by V8 by exclusive count, named from V8's --perf-basic-prof map.",
       servers: all.map((c) => ({
         name: c.name,
         requests: c.requests,
         failed: c.failed,
         mainThread: c.main,
+        javascript: Object.fromEntries(c.javascript),
         parts: Object.fromEntries([...c.parts].map(([label, n]) => [label.trim(), n])),
       })),
     },
