@@ -183,9 +183,9 @@ const START_WORDS: readonly string[] = (
   }
 ).scripts.start.split(' ');
 /** Its node flags. */
-const START_FLAGS = START_WORDS.filter((word) => word.startsWith('--'));
+export const START_FLAGS = START_WORDS.filter((word) => word.startsWith('--'));
 /** Its environment variables (`NAME=value` before `node`). */
-const START_ENV: Record<string, string> = Object.fromEntries(
+export const START_ENV: Record<string, string> = Object.fromEntries(
   START_WORDS.slice(0, START_WORDS.indexOf('node'))
     .map((word) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word))
     .filter((match) => match !== null)

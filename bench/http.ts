@@ -25,6 +25,8 @@ import {
   log,
   median,
   round,
+  START_ENV,
+  START_FLAGS,
   sampleRss,
   settle,
   startServer,
@@ -78,8 +80,11 @@ export async function startEntry(
   const port = freePort();
   return startServer({
     name,
-    args: ['--import', 'tsx', 'bench/server-entry.ts'],
-    env: { ...twofoldEnv(dataDir, port, databaseUrl), ...env },
+    // With `npm start`'s node flags and environment, as `twofold serve` runs in these suites:
+    // without them the NORMAL case ran V8 with semi-spaces twice as large as the FULL case it is
+    // compared with (bench/findings.md, fourteenth pass).
+    args: [...START_FLAGS, '--import', 'tsx', 'bench/server-entry.ts'],
+    env: { ...START_ENV, ...twofoldEnv(dataDir, port, databaseUrl), ...env },
     port,
   });
 }
