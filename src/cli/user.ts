@@ -92,7 +92,8 @@ export function registerUserCommands(program: Command, io: CliIo): void {
       .argument('<name>', 'user name or e-mail'),
   ).action(async (name: string, options: { dataDir?: string }) => {
     await withContext(configWithDataDir(io, options), io, async ({ core }) => {
-      await core.accounts.removeUser(name);
+      // Through administration, as the admin API does: it keeps the last administrator.
+      await core.administration.removeUser('cli', name);
       io.out(`Removed user ${name}.\n`);
     });
   });

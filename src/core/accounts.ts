@@ -124,11 +124,6 @@ export class Accounts {
     return { ...summarizeUser(row), authenticators: authenticators.map(summarizeAuthenticator) };
   }
 
-  async removeUser(usernameOrEmail: string, actorId: string | null = null): Promise<void> {
-    const row = await this.findUser(usernameOrEmail);
-    await this.deps.store.transaction((tx) => this.removeUserRow(tx, row, actorId));
-  }
-
   /** The removal inside the caller's transaction (administration checks the last administrator in it). */
   async removeUserRow(tx: Store, row: UserRow, actorId: string | null): Promise<void> {
     await tx.users.remove(row.id);

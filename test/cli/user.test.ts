@@ -93,6 +93,19 @@ describe('twofold user', () => {
     expect((await runCli(user('list'))).stdout).toBe('No users.\n');
   });
 
+  it('keeps the last administrator, as the admin API does', async () => {
+    await runCli(user('add', 'root', '--email', 'root@example.com', '--admin'));
+    expect(await runCli(user('remove', 'root'))).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'twofold: Cannot remove root: they are the only administrator.\n',
+    });
+    await runCli(user('add', 'second', '--email', 'second@example.com', '--admin'));
+    expect(await runCli(user('remove', 'root'))).toMatchObject({ code: 0, stdout: 'Removed user root.\n' });
+    const list = JSON.parse((await runCli(user('list', '--json'))).stdout);
+    expect(list.map((u: { username: string }) => u.username)).toEqual(['second']);
+  });
+
   it('marks what it does in the audit log as done from the command line', async () => {
     await runCli(user('add', 'alice', '--email', 'a@example.com', '--require-otp'));
     await runCli(user('remove', 'alice'));
