@@ -1,5 +1,6 @@
 import { hashToken, randomToken } from '../security/index.js';
 import type { SessionRow, Store, UserRow } from '../store/index.js';
+import { type Amr, addAmr } from './amr.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 
@@ -32,6 +33,8 @@ export interface NewSession {
   readonly kind: SessionKind;
   readonly stage: SessionStage;
   readonly secondFactorAt: number | null;
+  /** How the session was authenticated (RFC 8176): what services' policies check. */
+  readonly amr?: readonly Amr[];
   readonly authenticatedAt?: number;
   readonly ip?: string | undefined;
   readonly userAgent?: string | undefined;
@@ -68,6 +71,7 @@ export class Sessions {
       user_agent: session.userAgent?.slice(0, 300) ?? null,
       ip: session.ip ?? null,
       flash: session.flash ?? null,
+      amr: addAmr('', session.amr ?? []),
     });
     return { token, csrfToken, expiresAt, stage: session.stage };
   }
@@ -91,6 +95,8 @@ export class Sessions {
       stage?: SessionStage;
       authenticatedAt?: number;
       secondFactorAt?: number | null;
+      /** Methods just proven; added to those the session had. */
+      amr?: readonly Amr[];
       flash?: string | null;
     },
   ): Promise<IssuedSession> {
@@ -110,6 +116,7 @@ export class Sessions {
       ...(change.authenticatedAt === undefined ? {} : { authenticated_at: change.authenticatedAt }),
       ...(change.secondFactorAt === undefined ? {} : { second_factor_at: change.secondFactorAt }),
       ...(change.flash ? { flash: change.flash } : {}),
+      ...(change.amr ? { amr: addAmr(session.row.amr, change.amr) } : {}),
     });
     if (!rotated) throw new TwofoldError('unauthenticated', 'Your session has ended. Please log in again.');
     return { token, csrfToken, expiresAt, stage };

@@ -135,6 +135,7 @@ export class SignIn {
     const session = await this.deps.sessions.rotate(pending, {
       stage: 'full',
       secondFactorAt: now,
+      amr: ['otp'],
       flash: backupCodeNotice(proof),
     });
     await this.afterSignIn(pending.user, ip, proof);
@@ -188,6 +189,7 @@ export class SignIn {
         kind: input.kind,
         stage,
         secondFactorAt: proof ? now : null,
+        amr: proof ? ['pwd', 'otp'] : ['pwd'],
         ip: input.ip,
         userAgent: input.userAgent,
         flash: backupCodeNotice(proof),
@@ -234,6 +236,7 @@ export class SignIn {
             kind: 'browser',
             stage: 'password',
             secondFactorAt: null,
+            amr: ['pwd'],
             ip: input.ip,
             userAgent: input.userAgent,
           })

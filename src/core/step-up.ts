@@ -30,7 +30,9 @@ export class StepUp {
       purpose: 'step_up',
       proveSession: browser ? undefined : session.idHash,
     });
-    const rotated = browser ? await sessions.rotate(session, { secondFactorAt: clock.now() }) : undefined;
+    const rotated = browser
+      ? await sessions.rotate(session, { secondFactorAt: clock.now(), amr: ['otp'] })
+      : undefined;
     return { proof, rotated };
   }
 }

@@ -8,6 +8,7 @@ import {
 import type { Keyring } from '../security/index.js';
 import { randomId } from '../security/index.js';
 import type { AuthenticatorRow, Store, UserRow } from '../store/index.js';
+import { addAmr } from './amr.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
@@ -151,6 +152,7 @@ export class TotpEnrollments {
       if (input.session) {
         await tx.sessions.update(input.session.idHash, {
           second_factor_at: now,
+          amr: addAmr(input.session.row.amr, ['otp']),
           // Enrolling the required factor is what an `enrollment` session was waiting for.
           ...(input.session.row.stage === 'enrollment' ? { stage: 'full' as const } : {}),
         });

@@ -5,6 +5,7 @@ import type {
 } from '@simplewebauthn/server';
 import { randomId } from '../security/index.js';
 import type { AuthenticatorRow, Store } from '../store/index.js';
+import { addAmr } from './amr.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
@@ -148,7 +149,10 @@ export class WebauthnRegistrations {
       });
       // The ceremony just proved possession of a factor in this session: backup codes can follow
       // the first key without another login, as after a TOTP setup.
-      await tx.sessions.update(session.idHash, { second_factor_at: now });
+      await tx.sessions.update(session.idHash, {
+        second_factor_at: now,
+        amr: addAmr(session.row.amr, ['hwk']),
+      });
       await audit.record(
         {
           type: 'authenticator.added',

@@ -5,6 +5,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import type { Store, UserRow } from '../store/index.js';
+import { addAmr } from './amr.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
@@ -152,6 +153,7 @@ export class Webauthn {
     const session = await this.deps.sessions.rotate(pending, {
       stage: 'full',
       secondFactorAt: this.deps.clock.now(),
+      amr: ['hwk'],
     });
     await this.afterSignIn(pending.user, context, {
       method: 'webauthn',
@@ -175,9 +177,13 @@ export class Webauthn {
     let rotated: IssuedSession | undefined;
     // Browser sessions get a new id (the privilege changed); an API token keeps its value.
     if (session.row.kind === 'browser') {
-      rotated = await sessions.rotate(session, { secondFactorAt: now });
+      rotated = await sessions.rotate(session, { secondFactorAt: now, amr: ['hwk'] });
     } else {
-      await store.sessions.update(session.idHash, { second_factor_at: now, last_seen_at: now });
+      await store.sessions.update(session.idHash, {
+        second_factor_at: now,
+        last_seen_at: now,
+        amr: addAmr(session.row.amr, ['hwk']),
+      });
     }
     await audit.record({
       type: 'step_up.succeeded',
@@ -269,6 +275,7 @@ export class Webauthn {
       stage: 'full',
       authenticatedAt: now,
       secondFactorAt: now,
+      amr: ['hwk', 'user'],
       ip: context.ip,
       userAgent: context.userAgent,
     });

@@ -15,6 +15,10 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   audit_events: AuditEventsTable;
   meta: MetaTable;
+  services: ServicesTable;
+  service_preferences: ServicePreferencesTable;
+  signing_keys: SigningKeysTable;
+  oidc_payloads: OidcPayloadsTable;
 }
 
 export interface UsersTable {
@@ -102,6 +106,11 @@ export interface SessionsTable {
   /** Backup codes just generated in this session, sealed, for Download/Print until `backup_codes_until`. */
   backup_codes_sealed: string | null;
   backup_codes_until: number | null;
+  /**
+   * How this session was authenticated, as RFC 8176 values separated by spaces (`pwd otp`,
+   * `hwk user`, …): what a service's policy checks, so a missing factor can be asked for alone.
+   */
+  amr: Generated<string>;
 }
 
 export interface ApiTokensTable {
@@ -159,4 +168,55 @@ export interface AuditEventsTable {
 export interface MetaTable {
   key: string;
   value: string;
+}
+
+/** A service that signs people in through Twofold: an OpenID Connect client. */
+export interface ServicesTable {
+  id: string;
+  client_id: string;
+  name: string;
+  /** SHA-256 of the client secret (256 random bits); null for a public client (PKCE only). */
+  secret_hash: string | null;
+  /** JSON arrays of absolute URIs, matched exactly. */
+  redirect_uris: string;
+  logout_uris: string;
+  /** Space-separated scopes the service may ask for. */
+  scopes: string;
+  skip_consent: Generated<number>;
+  mfa_policy: 'required' | 'user_choice' | 'not_required';
+  created_at: number;
+  updated_at: number;
+}
+
+/** The person's own choice for a service ("Service Settings"), and their last sign-in to it. */
+export interface ServicePreferencesTable {
+  user_id: string;
+  service_id: string;
+  /** 1: the person turned MFA off for this service (only where the policy is user's choice). */
+  mfa_off: Generated<number>;
+  last_sign_in_at: number | null;
+  updated_at: number;
+}
+
+/** The provider's token signing keys; the private JWK is sealed under the master keyring. */
+export interface SigningKeysTable {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  private_jwk_sealed: string;
+  created_at: number;
+  /** Set when a newer key took over; still published until tokens it signed have expired. */
+  retired_at: number | null;
+}
+
+/** What oidc-provider stores through its adapter, one row per model and id. */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  /** The payload as JSON. */
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
 }

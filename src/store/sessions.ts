@@ -37,6 +37,7 @@ const SESSION_COLUMNS = Object.keys({
   flash: true,
   backup_codes_sealed: true,
   backup_codes_until: true,
+  amr: true,
 } satisfies Record<keyof SessionsTable, true>) as (keyof SessionsTable)[];
 
 /** The session and the user of a row of the joined read (`u__` before each user column). */
@@ -101,6 +102,7 @@ export class SessionRepository {
         flash: p.flash,
         backup_codes_sealed: p.backup_codes_sealed,
         backup_codes_until: p.backup_codes_until,
+        amr: p.amr,
       }),
     );
     // PostgreSQL: one round trip. SQLite has no round trips: alone, the join is ~9 µs faster
@@ -118,6 +120,7 @@ export class SessionRepository {
       flash: row.flash ?? null,
       backup_codes_sealed: row.backup_codes_sealed ?? null,
       backup_codes_until: row.backup_codes_until ?? null,
+      amr: row.amr ?? '',
     });
   }
 

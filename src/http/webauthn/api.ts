@@ -230,6 +230,7 @@ export const webauthnApiRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = asyn
         kind: 'api',
         stage: 'password',
         secondFactorAt: null,
+        amr: ['pwd'],
         ip: request.ip,
         userAgent: request.headers['user-agent'],
       });

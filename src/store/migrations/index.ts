@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as backupCodeHandout from './0002-backup-code-handout.js';
 import * as keyedTables from './0003-keyed-tables.js';
+import * as servicesAndOidc from './0004-services-and-oidc.js';
 
 /**
  * Every migration in order, imported statically so the compiled package needs no directory
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-backup-code-handout': backupCodeHandout,
   '0003-keyed-tables': keyedTables,
+  '0004-services-and-oidc': servicesAndOidc,
 };
 
 export const migrationProvider: MigrationProvider = {
