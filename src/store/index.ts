@@ -16,9 +16,12 @@ export {
   openDatabase,
 } from './database.js';
 export { isDatabaseUnavailable, type UniqueViolation, uniqueViolation } from './errors.js';
+export type { OidcPayload } from './oidc-payloads.js';
 export type { OneTimeLinkRow } from './one-time-links.js';
 export type { Database } from './schema.js';
+export type { NewServiceRow, ServicePatch, ServicePreferenceRow, ServiceRow } from './services.js';
 export type { NewSessionRow, SessionPatch, SessionRow } from './sessions.js';
+export type { SigningKeyRow } from './signing-keys.js';
 export { Store } from './store.js';
 export type { AttemptReservation, ThrottleRow, ThrottleSchedule } from './throttles.js';
 export type { TotpAttempt, TotpAttemptOutcome, TotpMatch } from './totp-attempts.js';

@@ -4,9 +4,12 @@ import { AuditRepository } from './audit.js';
 import { AuthenticatorRepository } from './authenticators.js';
 import { BackupCodeRepository } from './backup-codes.js';
 import { MetaRepository } from './meta.js';
+import { OidcPayloadRepository } from './oidc-payloads.js';
 import { OneTimeLinkRepository } from './one-time-links.js';
 import type { Database } from './schema.js';
+import { ServiceRepository } from './services.js';
 import { SessionRepository } from './sessions.js';
+import { SigningKeyRepository } from './signing-keys.js';
 import { ThrottleRepository } from './throttles.js';
 import { TotpAttemptRepository } from './totp-attempts.js';
 import { UserRepository } from './users.js';
@@ -31,6 +34,9 @@ export class Store {
   readonly meta: MetaRepository;
   readonly webauthnChallenges: WebauthnChallengeRepository;
   readonly webauthnCredentials: WebauthnCredentialRepository;
+  readonly services: ServiceRepository;
+  readonly signingKeys: SigningKeyRepository;
+  readonly oidcPayloads: OidcPayloadRepository;
 
   /** Inside a transaction: what waits for its commit (`afterCommit`). */
   readonly #afterCommit: (() => void)[] | undefined;
@@ -52,6 +58,9 @@ export class Store {
     this.webauthnChallenges = new WebauthnChallengeRepository(db);
     this.webauthnCredentials = new WebauthnCredentialRepository(db);
     this.totpAttempts = new TotpAttemptRepository(db, this.throttles);
+    this.services = new ServiceRepository(db);
+    this.signingKeys = new SigningKeyRepository(db);
+    this.oidcPayloads = new OidcPayloadRepository(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

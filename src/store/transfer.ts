@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -16,22 +16,31 @@ export const TRANSFER_TABLES = [
   'one_time_links',
   'webauthn_challenges',
   'audit_events',
+  'services',
+  'service_preferences',
+  'signing_keys',
+  'oidc_payloads',
 ] as const satisfies readonly (keyof Database)[];
 
 export type TransferTable = (typeof TRANSFER_TABLES)[number];
 export type TransferRow = Record<string, unknown>;
 
-const KEY_COLUMN: Record<TransferTable, string> = {
-  meta: 'key',
-  users: 'id',
-  authenticators: 'id',
-  backup_codes: 'id',
-  sessions: 'id_hash',
-  api_tokens: 'id',
-  throttles: 'key',
-  one_time_links: 'id',
-  webauthn_challenges: 'id',
-  audit_events: 'id',
+/** The primary key of each table, by which its rows are read in pages. */
+const KEY_COLUMNS: Record<TransferTable, readonly string[]> = {
+  meta: ['key'],
+  users: ['id'],
+  authenticators: ['id'],
+  backup_codes: ['id'],
+  sessions: ['id_hash'],
+  api_tokens: ['id'],
+  throttles: ['key'],
+  one_time_links: ['id'],
+  webauthn_challenges: ['id'],
+  audit_events: ['id'],
+  services: ['id'],
+  service_preferences: ['user_id', 'service_id'],
+  signing_keys: ['kid'],
+  oidc_payloads: ['model', 'id'],
 };
 
 /** Rows of one table in pages, so a million users never sit in memory at once. */
@@ -40,18 +49,31 @@ export async function* readTable(
   table: TransferTable,
   pageSize = 1000,
 ): AsyncGenerator<TransferRow[]> {
-  const key = KEY_COLUMN[table];
-  let after: unknown;
+  const keys = KEY_COLUMNS[table];
+  let after: TransferRow | undefined;
   for (;;) {
     // biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time from a fixed list.
-    let query = (db as Kysely<any>).selectFrom(table).selectAll().orderBy(key).limit(pageSize);
-    if (after !== undefined) query = query.where(key, '>', after);
+    let query = (db as Kysely<any>).selectFrom(table).selectAll().limit(pageSize);
+    for (const key of keys) query = query.orderBy(key);
+    if (after !== undefined) query = query.where((eb) => pastKey(eb, keys, after as TransferRow));
     const rows = (await query.execute()) as TransferRow[];
     if (rows.length === 0) return;
-    after = rows[rows.length - 1]![key];
+    after = rows[rows.length - 1]!;
     yield table === 'audit_events' ? rows.map(({ id: _id, ...rest }) => rest) : rows;
     if (rows.length < pageSize) return;
   }
+}
+
+/** Rows after `last` in key order: (k1 > v1) or (k1 = v1 and k2 > v2) …, on both engines. */
+function pastKey(
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  eb: ExpressionBuilder<any, any>,
+  keys: readonly string[],
+  last: TransferRow,
+): Expression<SqlBool> {
+  const [first, ...rest] = keys as [string, ...string[]];
+  if (rest.length === 0) return eb(first, '>', last[first]);
+  return eb.or([eb(first, '>', last[first]), eb.and([eb(first, '=', last[first]), pastKey(eb, rest, last)])]);
 }
 
 export async function countRows(db: Kysely<Database>, table: TransferTable): Promise<number> {

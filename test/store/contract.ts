@@ -477,6 +477,7 @@ export function createStoreContractTests(factory: StoreFactory): void {
           flash: 'notice',
           backup_codes_sealed: 'sealed',
           backup_codes_until: T0 + 4,
+          amr: 'pwd otp mfa',
         };
         await store.sessions.insert(session);
         const found = await store.sessions.findLiveWithUser('h', T0);

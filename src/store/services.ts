@@ -1,0 +1,74 @@
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Database, ServicePreferencesTable, ServicesTable } from './schema.js';
+
+export type ServiceRow = Selectable<ServicesTable>;
+export type NewServiceRow = Insertable<ServicesTable>;
+export type ServicePatch = Updateable<Omit<ServicesTable, 'id' | 'client_id' | 'created_at'>>;
+export type ServicePreferenceRow = Selectable<ServicePreferencesTable>;
+
+/** Registered services (OpenID Connect clients) and each person's choices for them. */
+export class ServiceRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: NewServiceRow): Promise<void> {
+    await this.db.insertInto('services').values(row).execute();
+  }
+
+  async findById(id: string): Promise<ServiceRow | undefined> {
+    return this.db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findByClientId(clientId: string): Promise<ServiceRow | undefined> {
+    return this.db.selectFrom('services').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  }
+
+  async findByName(name: string): Promise<ServiceRow | undefined> {
+    return this.db.selectFrom('services').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  async list(): Promise<ServiceRow[]> {
+    return this.db.selectFrom('services').selectAll().orderBy('name').execute();
+  }
+
+  async update(id: string, patch: ServicePatch): Promise<boolean> {
+    const result = await this.db.updateTable('services').set(patch).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('services').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
+  async preference(userId: string, serviceId: string): Promise<ServicePreferenceRow | undefined> {
+    return this.db
+      .selectFrom('service_preferences')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('service_id', '=', serviceId)
+      .executeTakeFirst();
+  }
+
+  async preferencesOf(userId: string): Promise<ServicePreferenceRow[]> {
+    return this.db.selectFrom('service_preferences').selectAll().where('user_id', '=', userId).execute();
+  }
+
+  async setMfaOff(userId: string, serviceId: string, mfaOff: boolean, now: number): Promise<void> {
+    const value = mfaOff ? 1 : 0;
+    await this.db
+      .insertInto('service_preferences')
+      .values({ user_id: userId, service_id: serviceId, mfa_off: value, updated_at: now })
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'service_id']).doUpdateSet({ mfa_off: value, updated_at: now }),
+      )
+      .execute();
+  }
+
+  async recordSignIn(userId: string, serviceId: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('service_preferences')
+      .values({ user_id: userId, service_id: serviceId, last_sign_in_at: now, updated_at: now })
+      .onConflict((oc) => oc.columns(['user_id', 'service_id']).doUpdateSet({ last_sign_in_at: now }))
+      .execute();
+  }
+}
