@@ -26,7 +26,13 @@ function addonLoads() {
 const first = addonLoads();
 if (first === true) process.exit(0);
 
-const headers = join(root, 'node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
+const headers = join(
+  root,
+  'node_modules',
+  'node',
+  'node_modules',
+  `node-${process.platform}-${process.arch}`,
+);
 const nodedir = existsSync(join(headers, 'include', 'node', 'node.h')) ? headers : undefined;
 console.log(`twofold: better-sqlite3 does not load on Node ${process.version}; rebuilding it from source.`);
 console.log(`  (${first.split('\n')[0]})`);
