@@ -1,9 +1,9 @@
 // postinstall: make better-sqlite3's native addon match the Node that runs Twofold.
 //
-// Twofold runs on the Node 24 that the `node` package puts first on npm scripts' PATH, while
-// `npm install` may be run by an older system Node that built the addon for itself. When the
-// addon does not load here, it is rebuilt from source against the headers that ship inside the
-// `node` package (node-gyp would otherwise fetch headers from the network, or use the system's).
+// Twofold runs on the Node 24 that the `node` package puts first on npm scripts' PATH. When the
+// addon does not load there (a platform without a prebuilt one), it is built from source against
+// the headers that ship inside the `node` package (node-gyp would otherwise fetch headers from
+// the network, or use the system's).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,8 +36,10 @@ const headers = join(
 const nodedir = existsSync(join(headers, 'include', 'node', 'node.h')) ? headers : undefined;
 console.log(`twofold: better-sqlite3 does not load on Node ${process.version}; rebuilding it from source.`);
 console.log(`  (${first.split('\n')[0]})`);
-execFileSync('npm', ['rebuild', 'better-sqlite3', '--foreground-scripts'], {
-  cwd: root,
+// better-sqlite3 ships prebuilt Node-API addons for the common platforms and no install script;
+// elsewhere it is built here, with npm's own node-gyp.
+execFileSync('npm', ['run', 'build-release', '--foreground-scripts'], {
+  cwd: join(root, 'node_modules', 'better-sqlite3'),
   stdio: 'inherit',
   env: { ...process.env, ...(nodedir ? { npm_config_nodedir: nodedir } : {}) },
 });
