@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { resealAll } from '../core/index.js';
+import { RETIRED_KEY_PUBLISHED_MS, resealAll } from '../core/index.js';
 import { formatMasterKey, generateMasterKey } from '../security/index.js';
 import { addDataDirOption, configWithDataDir } from './config-options.js';
 import type { CliIo } from './io.js';
 import { readMasterKeyFile, writeMasterKeyFile } from './master-key-file.js';
 import { withContext } from './with-context.js';
 
-/** `twofold keys …`: the master key that seals every TOTP secret. */
+/** `twofold keys …`: the master key that seals every secret, and the OpenID Connect signing keys. */
 export function registerKeysCommands(program: Command, io: CliIo): void {
   const keys = program.command('keys').description('manage the master key');
 
@@ -45,6 +45,23 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
       io.out(
         `Re-sealed ${result.resealed} secret(s) under the new key ${result.keyId}; ${keySource.path} now holds only it.\n` +
           'Back up the new key file: the old key no longer opens anything.\n',
+      );
+    });
+  });
+
+  addDataDirOption(
+    keys
+      .command('rotate-signing')
+      .description(
+        'new OpenID Connect signing keys (ES256 and RS256); the old ones stay published for a day, ' +
+          'so tokens they signed still verify. Restart the servers to sign with the new keys',
+      ),
+  ).action(async (options: { dataDir?: string }) => {
+    await withContext(configWithDataDir(io, options), io, async ({ core }) => {
+      const { kids } = await core.signingKeys.rotate();
+      io.out(
+        `New signing keys ${kids.join(', ')}. The previous keys stay in the JWKS for ${RETIRED_KEY_PUBLISHED_MS / 3_600_000} hours.\n` +
+          'Restart every Twofold server on this database to sign with the new keys.\n',
       );
     });
   });

@@ -46,6 +46,8 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
     acknowledgeWritesAtCommit: true,
   });
   const app = await buildApp({ core: context.core, logger, durable: context.database.durable });
+  // Signing keys are loaded (or, on a fresh database, generated) before the first request.
+  const issuer = (await app.oidcProvider()).issuer;
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'Twofold is stopping');
@@ -67,7 +69,7 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
     port: config.port,
     host: config.host,
     listenTextResolver: (address) =>
-      `Twofold listening on ${address} (public URL ${config.publicUrl}, ${context.database.engine} at ${context.database.location})`,
+      `Twofold listening on ${address} (public URL ${config.publicUrl}, OpenID Connect issuer ${issuer}, ${context.database.engine} at ${context.database.location})`,
   });
   // Route schemas compile on a route's first request, and only then: compiling all of them
   // would hold ~7 MB for routes a deployment may never see (test/http/lazy-schemas.test.ts

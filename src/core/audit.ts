@@ -27,7 +27,15 @@ export type AuditEventType =
   | 'mfa.reset'
   | 'mfa.required_changed'
   | 'setup_link.created'
-  | 'keys.rotated';
+  | 'keys.rotated'
+  | 'keys.signing_rotated'
+  | 'service.registered'
+  | 'service.updated'
+  | 'service.removed'
+  | 'service.secret_rotated'
+  | 'service.signed_in'
+  | 'service.mfa_changed'
+  | 'service.access_revoked';
 
 export interface AuditEntry {
   readonly type: AuditEventType;

@@ -12,8 +12,11 @@ import { Onboarding } from './onboarding.js';
 import { Passwords } from './passwords.js';
 import { SecondFactor } from './second-factor.js';
 import { SecurityNotices } from './security-notices.js';
+import { ServiceAccess } from './service-access.js';
+import { Services } from './services.js';
 import { Sessions } from './sessions.js';
 import { SignIn } from './sign-in.js';
+import { SigningKeys } from './signing-keys.js';
 import { StepUp } from './step-up.js';
 import { Throttle } from './throttle.js';
 import { TotpEnrollments } from './totp-enrollment.js';
@@ -65,6 +68,9 @@ export class Core {
   readonly onboarding: Onboarding;
   readonly apiTokens: ApiTokens;
   readonly webauthn: Webauthn;
+  readonly services: Services;
+  readonly signingKeys: SigningKeys;
+  readonly serviceAccess: ServiceAccess;
 
   constructor(deps: CoreDependencies) {
     const { store, keyring, clock, settings } = deps;
@@ -116,6 +122,9 @@ export class Core {
     });
     this.onboarding = new Onboarding({ store, clock, audit, sessions, publicUrl: settings.publicUrl });
     this.apiTokens = new ApiTokens({ store, clock, audit });
+    this.services = new Services({ store, clock, audit });
+    this.signingKeys = new SigningKeys({ store, keyring, clock, audit });
+    this.serviceAccess = new ServiceAccess({ store, clock, audit });
     this.webauthn = new Webauthn({
       store,
       clock,

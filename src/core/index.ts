@@ -46,6 +46,30 @@ export type { PasswordChangeInput } from './passwords.js';
 export { isRecentlyAuthenticated, requireRecentAuthentication } from './recent-authentication.js';
 export type { SecondFactorProof } from './second-factor.js';
 export { SecurityNotices } from './security-notices.js';
+export type { ServiceAccess, ServiceSetting, ServiceSignInRecord } from './service-access.js';
+export {
+  ACR_BY_LEVEL,
+  ACR_VALUES,
+  type AssuranceLevel,
+  decideServiceSignIn,
+  levelOf,
+  requiredLevel,
+  type ServiceDecision,
+  type ServiceSignInFacts,
+} from './service-policy.js';
+export {
+  CLIENT_SECRET_PREFIX,
+  KNOWN_SCOPES,
+  MFA_POLICIES,
+  type MfaPolicy,
+  type NewService,
+  type ServicePatch,
+  type ServiceSummary,
+  Services,
+  type ServiceWithSecret,
+  SIGNING_ALGS,
+  type SigningAlg,
+} from './services.js';
 export {
   type ActiveSession,
   type IssuedSession,
@@ -55,6 +79,7 @@ export {
   type SessionKind,
 } from './sessions.js';
 export { invalidCredentials, LOGIN_MAX_LENGTH, type LoginInput, type LoginResult } from './sign-in.js';
+export { RETIRED_KEY_PUBLISHED_MS, type SigningJwk, SigningKeys } from './signing-keys.js';
 export { describeWait, THROTTLE_POLICIES, throttleKeys } from './throttle.js';
 export {
   type ActivatedAuthenticator,

@@ -1,6 +1,7 @@
 import { type Keyring, SealError } from '../security/index.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
+import { COOKIE_KEY, COOKIE_KEY_CONTEXT, signingKeyContext } from './signing-keys.js';
 
 const KEY_CHECK = 'master_key_check';
 const KEY_CHECK_CONTEXT = 'twofold:master-key-check';
@@ -13,6 +14,7 @@ export class MasterKeyMismatchError extends Error {
 /** Whether the database already holds anything sealed (so a missing key must never be replaced). */
 export async function holdsSealedData(store: Store): Promise<boolean> {
   if ((await store.meta.get(KEY_CHECK)) !== undefined) return true;
+  if ((await store.signingKeys.listAll()).length > 0) return true;
   return (await store.authenticators.listSealedSecrets()).length > 0;
 }
 
@@ -66,6 +68,15 @@ export async function resealAll(store: Store, keyring: Keyring, clock: Clock): P
         secret_sealed: keyring.reseal(row.secret_sealed, totpSecretContext(row.id)),
       });
     }
+    const signingKeys = await tx.signingKeys.listAll();
+    for (const key of signingKeys) {
+      await tx.signingKeys.reseal(
+        key.kid,
+        keyring.reseal(key.private_jwk_sealed, signingKeyContext(key.kid)),
+      );
+    }
+    const cookieKey = await tx.meta.get(COOKIE_KEY);
+    if (cookieKey !== undefined) await tx.meta.set(COOKIE_KEY, keyring.reseal(cookieKey, COOKIE_KEY_CONTEXT));
     const check = await tx.meta.get(KEY_CHECK);
     await tx.meta.set(
       KEY_CHECK,
@@ -74,9 +85,9 @@ export async function resealAll(store: Store, keyring: Keyring, clock: Clock): P
     await tx.audit.append({
       type: 'keys.rotated',
       at: clock.now(),
-      detail: { keyId: keyring.currentKeyId, resealed: rows.length },
+      detail: { keyId: keyring.currentKeyId, resealed: rows.length + signingKeys.length },
     });
-    return rows.length;
+    return rows.length + signingKeys.length;
   });
   return { resealed, keyId: keyring.currentKeyId };
 }

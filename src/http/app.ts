@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type Core, TwofoldError } from '../core/index.js';
+import { oidcRoutes } from '../oidc/routes.js';
 import { apiRoutes } from './api/index.js';
 import { sendJsonError, toPublicError, wantsHtml } from './error-handler.js';
 import { healthRoutes } from './health.js';
@@ -86,5 +87,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(pageRoutes, { core });
   await app.register(webauthnRoutes, { core });
   await app.register(apiRoutes, { core, prefix: '/api' });
+  await app.register(oidcRoutes, { core });
   return app;
 }

@@ -17,4 +17,13 @@ export class MetaRepository {
       .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
       .execute();
   }
+
+  /** Stores the value unless the key exists: of two instances starting at once, the first wins. */
+  async setIfAbsent(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+  }
 }

@@ -24,6 +24,7 @@ export class OidcPayloadRepository {
     const row = {
       payload: JSON.stringify(payload),
       grant_id: typeof payload.grantId === 'string' ? payload.grantId : null,
+      client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
       user_code: typeof payload.userCode === 'string' ? payload.userCode : null,
       uid: typeof payload.uid === 'string' ? payload.uid : null,
       expires_at: expiresAt,
@@ -82,6 +83,11 @@ export class OidcPayloadRepository {
   /** Everything issued under one grant, of every model (codes, access and refresh tokens). */
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
+  }
+
+  /** Everything issued to one service: what goes when the service is removed. */
+  async revokeByClientId(clientId: string): Promise<void> {
+    await this.db.deleteFrom('oidc_payloads').where('client_id', '=', clientId).execute();
   }
 
   async removeExpired(now: number): Promise<number> {

@@ -184,6 +184,8 @@ export interface ServicesTable {
   scopes: string;
   skip_consent: Generated<number>;
   mfa_policy: 'required' | 'user_choice' | 'not_required';
+  /** How its ID tokens are signed: ES256, or RS256 for clients that know nothing else. */
+  signing_alg: Generated<'ES256' | 'RS256'>;
   created_at: number;
   updated_at: number;
 }
@@ -215,6 +217,8 @@ export interface OidcPayloadsTable {
   /** The payload as JSON. */
   payload: string;
   grant_id: string | null;
+  /** The service it was issued to, so removing the service removes what it holds. */
+  client_id: string | null;
   user_code: string | null;
   uid: string | null;
   expires_at: number | null;

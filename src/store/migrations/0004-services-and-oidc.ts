@@ -24,6 +24,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('scopes', 'text', (c) => c.notNull())
     .addColumn('skip_consent', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('mfa_policy', 'text', (c) => c.notNull())
+    .addColumn('signing_alg', 'text', (c) => c.notNull().defaultTo('ES256'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -53,6 +54,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'text', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('grant_id', 'text')
+    .addColumn('client_id', 'text')
     .addColumn('user_code', 'text')
     .addColumn('uid', 'text')
     .addColumn('expires_at', 'bigint')
@@ -60,6 +62,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('oidc_payloads_pk', ['model', 'id'])
     .execute();
   await db.schema.createIndex('oidc_payloads_grant').on('oidc_payloads').column('grant_id').execute();
+  await db.schema.createIndex('oidc_payloads_client').on('oidc_payloads').column('client_id').execute();
   await db.schema.createIndex('oidc_payloads_uid').on('oidc_payloads').column('uid').execute();
   await db.schema.createIndex('oidc_payloads_expires').on('oidc_payloads').column('expires_at').execute();
 }
