@@ -28,9 +28,12 @@ export function newDeployment(dataDir: string, databaseUrl?: string): Deployment
 }
 
 /** `twofold serve` on a free port, its public URL (and so the issuer) naming that port. */
-export async function startTwofold(deployment: Deployment, publicUrl?: string): Promise<TwofoldInstance> {
-  const port = await freePort();
-  const url = publicUrl ?? `http://localhost:${port}`;
+export async function startTwofold(
+  deployment: Deployment,
+  options: { publicUrl?: string; port?: number } = {},
+): Promise<TwofoldInstance> {
+  const port = options.port ?? (await freePort());
+  const url = options.publicUrl ?? `http://localhost:${port}`;
   const server = await startServerProcess(
     deployment.dataDir,
     {
