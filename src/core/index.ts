@@ -46,7 +46,12 @@ export type { PasswordChangeInput } from './passwords.js';
 export { isRecentlyAuthenticated, requireRecentAuthentication } from './recent-authentication.js';
 export type { SecondFactorProof } from './second-factor.js';
 export { SecurityNotices } from './security-notices.js';
-export type { ServiceAccess, ServiceSetting, ServiceSignInRecord } from './service-access.js';
+export type {
+  RecentServiceSignIn,
+  ServiceAccess,
+  ServiceSetting,
+  ServiceSignInRecord,
+} from './service-access.js';
 export {
   ACR_BY_LEVEL,
   ACR_VALUES,

@@ -2,6 +2,7 @@ import type { Store, UserRow } from '../store/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
+import { isoTime } from './iso-time.js';
 import { isMfaRequired } from './mfa-policy.js';
 import { requireRecentAuthentication } from './recent-authentication.js';
 import { decideServiceSignIn, type ServiceDecision, type ServiceSignInFacts } from './service-policy.js';
@@ -20,6 +21,15 @@ export interface ServiceSetting {
   /** Whether the person may change `mfaOn` (only user's choice, never for "OTP Configured"). */
   readonly changeable: boolean;
   readonly lastSignInAt: string | null;
+}
+
+/** A past sign-in to a service, as the account page lists it. */
+export interface RecentServiceSignIn {
+  readonly service: string;
+  readonly amr: string;
+  readonly acr: string;
+  readonly at: string;
+  readonly ip: string | null;
 }
 
 /** A sign-in to a service, as the audit log and the account page show it. */
@@ -132,6 +142,38 @@ export class ServiceAccess {
       );
     });
     return { ...setting, mfaOn: on };
+  }
+
+  /** The person's latest sign-ins to services, newest first (their account page). */
+  async recentSignIns(user: UserRow, limit = 10): Promise<RecentServiceSignIn[]> {
+    const events = await this.deps.store.audit.list({ userId: user.id, type: 'service.signed_in', limit });
+    return events.map((event) => {
+      const detail = JSON.parse(event.detail) as Record<string, unknown>;
+      return {
+        service: String(detail.service ?? ''),
+        amr: String(detail.amr ?? ''),
+        acr: String(detail.acr ?? ''),
+        at: isoTime(event.created_at),
+        ip: event.ip,
+      };
+    });
+  }
+
+  /**
+   * Withdraws what the person granted a service: its consent, codes, access and refresh tokens.
+   * The service's next request for them signs them in again (and asks for consent again).
+   */
+  async revoke(user: UserRow, serviceId: string, ip?: string): Promise<void> {
+    const { store, audit } = this.deps;
+    const service = await store.services.findById(serviceId);
+    if (!service) throw new TwofoldError('not_found', 'No such service.');
+    await store.transaction(async (tx) => {
+      await tx.oidcPayloads.revokeForAccount(user.id, service.client_id);
+      await audit.record(
+        { type: 'service.access_revoked', userId: user.id, ip, detail: { service: service.name } },
+        tx,
+      );
+    });
   }
 
   private async facts(

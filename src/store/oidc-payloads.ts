@@ -25,6 +25,7 @@ export class OidcPayloadRepository {
       payload: JSON.stringify(payload),
       grant_id: typeof payload.grantId === 'string' ? payload.grantId : null,
       client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
+      account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
       user_code: typeof payload.userCode === 'string' ? payload.userCode : null,
       uid: typeof payload.uid === 'string' ? payload.uid : null,
       expires_at: expiresAt,
@@ -88,6 +89,16 @@ export class OidcPayloadRepository {
   /** Everything issued to one service: what goes when the service is removed. */
   async revokeByClientId(clientId: string): Promise<void> {
     await this.db.deleteFrom('oidc_payloads').where('client_id', '=', clientId).execute();
+  }
+
+  /** What one person granted one service: its grants, codes and tokens. */
+  async revokeForAccount(accountId: string, clientId: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('oidc_payloads')
+      .where('account_id', '=', accountId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async removeExpired(now: number): Promise<number> {

@@ -219,6 +219,8 @@ export interface OidcPayloadsTable {
   grant_id: string | null;
   /** The service it was issued to, so removing the service removes what it holds. */
   client_id: string | null;
+  /** The person it was issued for, so they can revoke what a service holds. */
+  account_id: string | null;
   user_code: string | null;
   uid: string | null;
   expires_at: number | null;

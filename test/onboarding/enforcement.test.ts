@@ -67,7 +67,7 @@ describe('an existing user once "OTP Configured" is on', () => {
       '/account/backup-codes/confirm',
       hiddenFields(codes.html, '/account/backup-codes/confirm'),
     );
-    expect(done.location).toBe('/account');
+    expect(done.location).toBe('/account/mfa-activated');
     expect((await browser.get('/account')).status).toBe(200);
     await f.smtp.waitFor((m) => m.to.includes('olaf@example.test') && /device was added/.test(m.subject));
   });

@@ -106,7 +106,7 @@ describe('a new user with "OTP Configured"', () => {
       '/account/backup-codes/confirm',
       hiddenFields(codesPage.html, '/account/backup-codes/confirm'),
     );
-    expect(confirmed).toMatchObject({ status: 303, location: '/account' });
+    expect(confirmed).toMatchObject({ status: 303, location: '/account/mfa-activated' });
     const account = await browser.get('/account');
     expect(account.status).toBe(200);
     expect(text(account.html)).toContain('Nina phone');

@@ -52,7 +52,7 @@ test('the first setup shows ten codes once with Download, Print and "I have my b
     'You have not confirmed that you saved your backup codes.',
   );
   const confirmed = await browser.submit('/account/backup-codes', '/account/backup-codes/confirm', {});
-  expect(confirmed.location).toBe('/account');
+  expect(confirmed.location).toBe('/account/mfa-activated');
   const account = text((await browser.get('/account')).html);
   expect(account).toContain('Your backup codes are saved. Two-factor authentication is set up.');
   expect(account).not.toContain('You have not confirmed');

@@ -33,6 +33,7 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
         authenticators: await core.authenticators.list(user),
         backupCodes: await core.backupCodes.status(user),
         apiTokens: await core.apiTokens.list(user),
+        recentSignIns: await core.serviceAccess.recentSignIns(user, 5),
         notice,
       }),
     );

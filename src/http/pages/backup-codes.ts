@@ -72,7 +72,8 @@ export async function backupCodeRoutes(app: FastifyInstance, { core }: { core: C
       session,
       'Your backup codes are saved. Two-factor authentication is set up.',
     );
-    return reply.redirect('/account', 303);
+    // Seed 004: the first setup ends on "MFA is now active for all services", with Service Settings.
+    return reply.redirect('/account/mfa-activated', 303);
   });
 
   app.get('/account/backup-codes.pdf', async (request, reply) => {

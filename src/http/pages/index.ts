@@ -14,6 +14,7 @@ import { currentSession } from './page-session.js';
 import { passwordRoutes } from './password.js';
 import { removalRoutes } from './removal.js';
 import { sendPage, viewerOf } from './respond.js';
+import { serviceSettingsRoutes } from './service-settings.js';
 import { staticRoutes } from './static-files.js';
 import { stepUpRoutes } from './step-up.js';
 
@@ -35,6 +36,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageOptions): Pr
   await app.register(staticRoutes);
   await app.register(loginRoutes, options);
   await app.register(accountRoutes, options);
+  await app.register(serviceSettingsRoutes, options);
   await app.register(otpSetupRoutes, options);
   await app.register(removalRoutes, options);
   await app.register(passwordRoutes, options);

@@ -1,7 +1,13 @@
-import type { ApiTokenSummary, AuthenticatorSummary, BackupCodeStatus } from '../../core/index.js';
+import type {
+  ApiTokenSummary,
+  AuthenticatorSummary,
+  BackupCodeStatus,
+  RecentServiceSignIn,
+} from '../../core/index.js';
 import { GenerateBackupCodesForm } from './backup-codes-page.js';
 import { formatTime } from './format.js';
 import { CsrfField, Layout, type Viewer } from './layout.js';
+import { RecentSignIns } from './service-settings-page.js';
 
 export interface AccountPageProps {
   readonly viewer: Viewer;
@@ -14,6 +20,7 @@ export interface AccountPageProps {
   readonly authenticators: readonly AuthenticatorSummary[];
   readonly backupCodes: BackupCodeStatus;
   readonly apiTokens: readonly ApiTokenSummary[];
+  readonly recentSignIns?: readonly RecentServiceSignIn[];
   readonly notice?: string | null | undefined;
   readonly error?: string | null | undefined;
 }
@@ -27,6 +34,7 @@ export function AccountPage({
   authenticators,
   backupCodes,
   apiTokens,
+  recentSignIns = [],
   notice,
   error,
 }: AccountPageProps) {
@@ -131,6 +139,15 @@ export function AccountPage({
       {authenticators.length > 0 && <BackupCodesSection status={backupCodes} csrfToken={viewer.csrfToken} />}
 
       <ApiTokensSection tokens={apiTokens} csrfToken={viewer.csrfToken} />
+
+      <section aria-labelledby="services-heading">
+        <h2 id="services-heading">Services</h2>
+        <p>
+          Choose which services ask you for a second factor, and revoke a service's access, in{' '}
+          <a href="/account/services">Service Settings</a>.
+        </p>
+        <RecentSignIns recent={recentSignIns} />
+      </section>
 
       <section aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>

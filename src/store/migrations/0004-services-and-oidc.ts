@@ -55,6 +55,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('grant_id', 'text')
     .addColumn('client_id', 'text')
+    .addColumn('account_id', 'text')
     .addColumn('user_code', 'text')
     .addColumn('uid', 'text')
     .addColumn('expires_at', 'bigint')
@@ -63,6 +64,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('oidc_payloads_grant').on('oidc_payloads').column('grant_id').execute();
   await db.schema.createIndex('oidc_payloads_client').on('oidc_payloads').column('client_id').execute();
+  await db.schema
+    .createIndex('oidc_payloads_account')
+    .on('oidc_payloads')
+    .columns(['account_id', 'client_id'])
+    .execute();
   await db.schema.createIndex('oidc_payloads_uid').on('oidc_payloads').column('uid').execute();
   await db.schema.createIndex('oidc_payloads_expires').on('oidc_payloads').column('expires_at').execute();
 }
