@@ -9,6 +9,7 @@ import {
   type Deployment,
   newDeployment,
   openAdmin,
+  PASSWORD,
   redeem,
   relyingParty,
   type ServiceEndpoint,
@@ -284,5 +285,95 @@ describe('OpenID Connect: a service signs people in through Twofold', () => {
     await expect(redeem(config, callback, request)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(client.fetchUserInfo(config, tokens.access_token, dora.id)).rejects.toThrow();
     await context.close();
+  });
+
+  it('prompt=login asks for the password again even when signed in; max_age is honoured the same way', async () => {
+    const gus = await userWithTotp(admin.core, 'gus');
+    const config = await relyingParty(twofold.url, services.Chat!.clientId, services.Chat!.secret);
+    const { context } = await fresh();
+    const page = await context.newPage();
+    const first = await authorizationRequest(config, rp);
+    await page.goto(first.url.href);
+    await submitPassword(page, 'gus');
+    await submitCode(page, await totpAt(gus.secret));
+    const before = (await redeem(config, await waitForCallback(rp, page), first)).claims()!;
+
+    await page.waitForTimeout(1100);
+    const again = await authorizationRequest(config, rp, { prompt: 'login' });
+    await page.goto(again.url.href);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(await page.locator('main').textContent()).toContain('please log in again');
+    await submitPassword(page, 'gus');
+    await submitCode(page, await totpAt(gus.secret, Date.now() + 30_000));
+    const after = (await redeem(config, await waitForCallback(rp, page, 2), again)).claims()!;
+    expect(after.sub).toBe(gus.id);
+    expect(Number(after.auth_time)).toBeGreaterThan(Number(before.auth_time));
+    await context.close();
+  });
+
+  it('a required service and a person with no second factor: a page saying what to set up, no code', async () => {
+    await admin.core.accounts.createUser({ username: 'hal', email: 'hal@example.test', password: PASSWORD });
+    const config = await relyingParty(twofold.url, services.Wiki!.clientId, services.Wiki!.secret);
+    const { context } = await fresh();
+    const page = await context.newPage();
+    const request = await authorizationRequest(config, rp);
+    await page.goto(request.url.href);
+    await submitPassword(page, 'hal');
+    expect(await page.locator('h1').textContent()).toBe('Wiki needs two-factor authentication');
+    expect(await page.locator('main').textContent()).toContain(
+      'set up an authenticator app or a security key',
+    );
+    expect(rp.arrived).toEqual([]);
+    await context.close();
+  });
+
+  it('tampered tokens, malformed and oversized requests get the protocol’s errors, never a 500', async () => {
+    const metadata = (await (
+      await fetch(`${twofold.url}/.well-known/openid-configuration`)
+    ).json()) as Record<string, string>;
+    const userinfo = await fetch(metadata.userinfo_endpoint!, {
+      headers: { authorization: 'Bearer not-a-token' },
+    });
+    expect(userinfo.status).toBe(401);
+    const basic = `Basic ${Buffer.from(`${services.Wiki!.clientId}:${services.Wiki!.secret}`).toString('base64')}`;
+    const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
+    const noGrant = await fetch(metadata.token_endpoint!, {
+      method: 'POST',
+      headers: form,
+      body: 'code=abc',
+    });
+    expect(noGrant.status).toBe(400);
+    expect(await noGrant.json()).toMatchObject({ error: 'invalid_request' });
+    const forged = await fetch(metadata.token_endpoint!, {
+      method: 'POST',
+      headers: form,
+      body: `grant_type=authorization_code&code=forged&redirect_uri=${encodeURIComponent(rp.redirectUri)}&code_verifier=${'a'.repeat(43)}`,
+    });
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toMatchObject({ error: 'invalid_grant' });
+    const wrongSecret = await fetch(metadata.token_endpoint!, {
+      method: 'POST',
+      headers: {
+        ...form,
+        authorization: `Basic ${Buffer.from(`${services.Wiki!.clientId}:tf_cs_wrong`).toString('base64')}`,
+      },
+      body: 'grant_type=refresh_token&refresh_token=x',
+    });
+    expect(wrongSecret.status).toBe(401);
+    expect(await wrongSecret.json()).toMatchObject({ error: 'invalid_client' });
+    const huge = await fetch(metadata.token_endpoint!, {
+      method: 'POST',
+      headers: form,
+      body: `grant_type=refresh_token&refresh_token=${'x'.repeat(200_000)}`,
+    });
+    expect(huge.status).toBeGreaterThanOrEqual(400);
+    expect(huge.status).toBeLessThan(500);
+    const badJson = await fetch(metadata.token_endpoint!, {
+      method: 'POST',
+      headers: { ...form, 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect(badJson.status).toBeGreaterThanOrEqual(400);
+    expect(badJson.status).toBeLessThan(500);
   });
 });

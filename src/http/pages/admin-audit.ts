@@ -35,6 +35,14 @@ export const AUDIT_EVENT_TYPES = [
   'api_token.created',
   'api_token.revoked',
   'keys.rotated',
+  'keys.signing_rotated',
+  'service.signed_in',
+  'service.mfa_changed',
+  'service.access_revoked',
+  'service.registered',
+  'service.updated',
+  'service.removed',
+  'service.secret_rotated',
 ] as const satisfies readonly AuditEventType[];
 
 /** /admin/audit: every event, newest first, filtered by user and event type. */
