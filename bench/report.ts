@@ -4,7 +4,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Goal } from './run.js';
 
-const ORDER = ['otp', 'http', 'login', 'growth', 'footprint', 'pg', 'profile', 'instructions'] as const;
+const ORDER = [
+  'otp',
+  'http',
+  'login',
+  'growth',
+  'footprint',
+  'pg',
+  'oidc',
+  'profile',
+  'instructions',
+] as const;
 const TITLES: Record<(typeof ORDER)[number], string> = {
   otp: '1. OTP core (in process)',
   http: '2. Second-factor verification over HTTP',
@@ -12,6 +22,7 @@ const TITLES: Record<(typeof ORDER)[number], string> = {
   growth: '4. Growth: 1,000 vs 1,000,000 users',
   footprint: '5. Footprint',
   pg: '6. PostgreSQL',
+  oidc: '7. OpenID Connect: a signed-in person signing in to a service',
   profile: 'Profiles of the two HTTP paths',
   instructions: 'Instructions a verification (callgrind)',
 };
@@ -56,7 +67,7 @@ export async function writePerformanceDoc(): Promise<string> {
   out.push('npm install && npm run build      # the servers run from dist/, as `twofold serve` does');
   out.push('npm run bench                     # every suite, 13 to 17 minutes');
   out.push(
-    'npm run bench -- http login       # some suites: otp http login growth footprint pg profile instructions',
+    'npm run bench -- http login       # some suites: otp http login growth footprint pg oidc profile instructions',
   );
   out.push('node --import tsx bench/bulk-load.ts /tmp/data 1000000   # the bulk loader on its own');
   out.push('```');

@@ -37,6 +37,7 @@ const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
   pg: () => import('./pg.js'),
   profile: () => import('./profile.js'),
   instructions: () => import('./instructions.js'),
+  oidc: () => import('./oidc.js'),
 };
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));

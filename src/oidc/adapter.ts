@@ -1,5 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import type { Clock } from '../core/index.js';
+import { hashToken } from '../security/index.js';
 import type { ServiceRow, Store } from '../store/index.js';
 
 /**
@@ -113,4 +115,15 @@ export function clientMetadata(row: ServiceRow): AdapterPayload {
     scope: row.scopes,
     id_token_signed_response_alg: row.signing_alg,
   };
+}
+
+/**
+ * `Client.prototype.compareClientSecret` for clients from this adapter: their `client_secret` is
+ * the SHA-256 of the real one, so what the service presents is hashed, then compared in constant
+ * time.
+ */
+export function compareHashedClientSecret(this: { clientSecret?: string }, actual: string): boolean {
+  const expected = Buffer.from(this.clientSecret ?? '', 'utf8');
+  const presented = Buffer.from(hashToken(String(actual)), 'utf8');
+  return expected.length === presented.length && timingSafeEqual(expected, presented);
 }

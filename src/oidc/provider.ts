@@ -1,9 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_VALUES, type Core, KNOWN_SCOPES } from '../core/index.js';
-import { hashToken } from '../security/index.js';
-import { oidcAdapterFactory } from './adapter.js';
+import { compareHashedClientSecret, oidcAdapterFactory } from './adapter.js';
 import { findAccount } from './claims.js';
 import { servicePolicyChecks } from './interaction-policy.js';
 import { endTwofoldSessionOnLogout } from './logout.js';
@@ -97,14 +95,7 @@ export async function createProvider(core: Core, log?: FastifyBaseLogger): Promi
   // routes.ts marks them https (and drops forwarded addresses, which Twofold never trusts).
   provider.proxy = secure;
   // A confidential service's stored `client_secret` is the SHA-256 of its secret (adapter.ts).
-  provider.Client.prototype.compareClientSecret = function compareClientSecret(
-    this: { clientSecret?: string },
-    actual: string,
-  ): boolean {
-    const expected = Buffer.from(this.clientSecret ?? '', 'utf8');
-    const presented = Buffer.from(hashToken(String(actual)), 'utf8');
-    return expected.length === presented.length && timingSafeEqual(expected, presented);
-  };
+  provider.Client.prototype.compareClientSecret = compareHashedClientSecret;
   recordServiceSignIns(provider, core);
   endTwofoldSessionOnLogout(provider, core);
   provider.use(async (ctx, next) => {
