@@ -6,6 +6,7 @@ import { registerKeysCommands } from './keys.js';
 import { registerMigrateCommand } from './migrate.js';
 import { createProgram, runProgram } from './program.js';
 import { registerServeCommand } from './serve.js';
+import { registerServiceCommands } from './service.js';
 import { registerTransferCommands } from './transfer.js';
 import { registerUserCommands } from './user.js';
 
@@ -16,6 +17,7 @@ limitConcurrentHashes(defaultHashingSlots(availableParallelism(), Number(io.env.
 const program = createProgram(io);
 registerServeCommand(program, io);
 registerUserCommands(program, io);
+registerServiceCommands(program, io);
 registerCodeCommand(program, io);
 registerMigrateCommand(program, io);
 registerKeysCommands(program, io);
