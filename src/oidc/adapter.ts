@@ -11,20 +11,29 @@ import type { ServiceRow, Store } from '../store/index.js';
  * `Client` model reads the services administrators registered.
  */
 export function oidcAdapterFactory(store: Store, clock: Clock): (model: string) => Adapter {
+  // Expired codes, tokens and sessions go now and then, on a write: nothing else has to run for it.
+  let writes = 0;
+  const sweep = async () => {
+    if (++writes % SWEEP_EVERY_WRITES === 0) await store.oidcPayloads.removeExpired(clock.now());
+  };
   return (model) =>
-    model === 'Client' ? new ServiceClientAdapter(store) : new PayloadAdapter(model, store, clock);
+    model === 'Client' ? new ServiceClientAdapter(store) : new PayloadAdapter(model, store, clock, sweep);
 }
+
+const SWEEP_EVERY_WRITES = 500;
 
 class PayloadAdapter implements Adapter {
   constructor(
     private readonly model: string,
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly sweep: () => Promise<void>,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const expiresAt = typeof expiresIn === 'number' ? this.clock.now() + expiresIn * 1000 : null;
     await this.store.oidcPayloads.upsert(this.model, id, payload as Record<string, unknown>, expiresAt);
+    await this.sweep();
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
