@@ -318,6 +318,12 @@ describe('OpenAPI', () => {
         'post /api/v1/admin/users/{id}/disable',
         'post /api/v1/admin/users/{id}/enable',
         'post /api/v1/admin/users/{id}/setup-email',
+        'get /api/v1/admin/services',
+        'post /api/v1/admin/services',
+        'get /api/v1/admin/services/{clientId}',
+        'patch /api/v1/admin/services/{clientId}',
+        'delete /api/v1/admin/services/{clientId}',
+        'post /api/v1/admin/services/{clientId}/rotate-secret',
       ].sort(),
     );
     for (const { key, op } of admin) {

@@ -155,6 +155,8 @@ async function saveBackupCodes(name: string) {
   for (const code of codes) expect(code).toMatch(/^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
   await shot(user, name);
   await user.getByRole('button', { name: 'I have my backup codes' }).click();
+  await user.waitForURL(url('/account/mfa-activated'));
+  await user.getByRole('link', { name: 'Back to my account' }).click();
   await user.waitForURL(url('/account'));
 }
 

@@ -140,6 +140,15 @@ describe('a person sets up and uses TOTP in the browser', () => {
     await printPage.close();
 
     await page.getByRole('button', { name: 'I have my backup codes' }).click();
+    // Seed 004: MFA is now on for every service, with Service Settings and Log out.
+    await page.waitForURL(url('/account/mfa-activated'));
+    expect(await page.locator('main').textContent()).toContain(
+      'All services that sign you in through Twofold will now require multi-factor authentication.',
+    );
+    expect(await page.getByRole('link', { name: 'Service Settings' }).getAttribute('href')).toBe(
+      '/account/services',
+    );
+    await page.getByRole('link', { name: 'Back to my account' }).click();
     await page.waitForURL(url('/account'));
     const main = page.locator('main');
     await expect.poll(() => main.textContent()).toContain('Your backup codes are saved.');

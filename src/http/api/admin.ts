@@ -1,15 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   type ActiveSession,
   AUDIT_EVENT_ID_MAX,
   type Core,
   isoTime,
-  TwofoldError,
   type UserProfile,
 } from '../../core/index.js';
-import { asSensitive, bearerAuthentication, loginSessionOf } from './auth.js';
+import { adminGuard, adminOnly } from './admin-guard.js';
 import {
   AuthenticatorSchema,
   bearerSecurity,
@@ -127,10 +125,6 @@ const AuditEventSchema = Type.Object({
   detail: Type.Record(Type.String(), Type.Unknown()),
 });
 
-const adminOnly =
-  ' Administrators only, with an API login token (password and code): a personal API token or a ' +
-  'non-administrator gets 403.';
-
 /** The profile in its JSON form (backup-code times as ISO-8601). */
 const toJson = (profile: UserProfile) => {
   const { createdAt } = profile.backupCodes;
@@ -149,27 +143,7 @@ const toJson = (profile: UserProfile) => {
  */
 export const adminApiRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app, { core }) => {
   const admins = core.administration;
-  const authenticate = bearerAuthentication(core);
-
-  /** Runs before the body is read: a non-administrator learns nothing about what a route accepts. */
-  async function administrator(request: FastifyRequest): Promise<void> {
-    const session = loginSessionOf(request, 'use the administration API');
-    admins.requireAdmin(session.user);
-    if (!(await core.authenticators.hasActiveFactor(session.user))) {
-      throw new TwofoldError(
-        'forbidden',
-        'Administrators must use two-factor authentication: set up an authenticator first.',
-      );
-    }
-  }
-  const guard = { onRequest: [authenticate, administrator] };
-  const sessionOf = (request: FastifyRequest): ActiveSession => loginSessionOf(request, 'administer');
-  /** A change to another account: a fresh second factor first (DESIGN.md §4.5). */
-  const recent = async (request: FastifyRequest): Promise<ActiveSession> => {
-    const session = sessionOf(request);
-    await asSensitive(() => core.authenticators.assertMayChangeFactors(session));
-    return session;
-  };
+  const { guard, sessionOf, recent } = adminGuard(core);
   const tags = ['administration'];
 
   app.get(
