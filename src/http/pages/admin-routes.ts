@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { adminAuditRoutes } from './admin-audit.js';
+import { adminServiceRoutes } from './admin-services.js';
 import { requireAdmin } from './admin-session.js';
 import { adminUserRoutes } from './admin-users.js';
 
-/** The administration pages (issue 7): users and the audit log. Non-administrators get 403. */
+/** The administration pages: users, services and the audit log. Non-administrators get 403. */
 export async function adminPageRoutes(app: FastifyInstance, options: { core: Core }): Promise<void> {
   app.get('/admin', async (request, reply) => {
     const session = await requireAdmin(options.core, request, reply);
@@ -12,5 +13,6 @@ export async function adminPageRoutes(app: FastifyInstance, options: { core: Cor
     return reply.redirect('/admin/users', 303);
   });
   await app.register(adminUserRoutes, options);
+  await app.register(adminServiceRoutes, options);
   await app.register(adminAuditRoutes, options);
 }

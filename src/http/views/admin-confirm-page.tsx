@@ -12,6 +12,7 @@ export interface AdminConfirmPageProps {
   readonly fields?: Readonly<Record<string, string>>;
   /** What will happen, in plain words. */
   readonly explanation: string;
+  readonly section?: 'users' | 'services';
 }
 
 /** "Are you sure?" before an administrator's action that cannot be undone. */
@@ -23,10 +24,11 @@ export function AdminConfirmPage({
   cancelHref,
   fields = {},
   explanation,
+  section = 'users',
 }: AdminConfirmPageProps) {
   return (
     <Layout title={title} viewer={viewer}>
-      <AdminNav current="users" />
+      <AdminNav current={section} />
       <h1>{title}</h1>
       <p>{explanation}</p>
       <div class="actions">

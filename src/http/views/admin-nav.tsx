@@ -1,5 +1,5 @@
-/** The administration's own menu, under the page header: users and the audit log. */
-export function AdminNav({ current }: { current: 'users' | 'audit' }) {
+/** The administration's own menu, under the page header: users, services and the audit log. */
+export function AdminNav({ current }: { current: 'users' | 'services' | 'audit' }) {
   return (
     <nav aria-label="Administration">
       <ul>
@@ -11,6 +11,11 @@ export function AdminNav({ current }: { current: 'users' | 'audit' }) {
         <li>
           <a href="/admin/users" aria-current={current === 'users' ? 'page' : undefined}>
             Users
+          </a>
+        </li>
+        <li>
+          <a href="/admin/services" aria-current={current === 'services' ? 'page' : undefined}>
+            Services
           </a>
         </li>
         <li>
