@@ -117,7 +117,6 @@ async function signInOnce(target: Target): Promise<void> {
   let url = authorizeUrl(target);
   for (let hop = 0; hop < 10; hop++) {
     const answer = await get(url, target.cookie);
-    console.log(hop, url, answer.status, answer.location, answer.setCookie, answer.body.slice(0, 300));
     for (const line of answer.setCookie) {
       const [pair] = line.split(';');
       const [name] = pair!.split('=');
