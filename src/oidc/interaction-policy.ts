@@ -18,6 +18,8 @@ export function servicePolicyChecks(core: Core): interactionPolicy.Prompt[] {
     new Check(
       'twofold_policy',
       "The service needs a sign-in that Twofold's session does not hold",
+      // What prompt=none gets: the person must (again) authenticate.
+      'login_required',
       async (ctx: KoaContextWithOIDC) => {
         const { oidc } = ctx;
         const clientId = oidc.client?.clientId;

@@ -311,6 +311,42 @@ describe('OpenID Connect: a service signs people in through Twofold', () => {
     await context.close();
   });
 
+  it('prompt=none answers login_required to a browser not signed in, and never signs in behind Twofold', async () => {
+    const config = await relyingParty(twofold.url, services.Wiki!.clientId, services.Wiki!.secret);
+    const { context } = await fresh();
+    const page = await context.newPage();
+    const silent = await authorizationRequest(config, rp, { prompt: 'none' });
+    await page.goto(silent.url.href);
+    const answer = await waitForCallback(rp, page);
+    expect(answer.searchParams.get('error')).toBe('login_required');
+    expect(answer.searchParams.get('code')).toBeNull();
+    await context.close();
+  });
+
+  it("logging out of Twofold ends the services' single sign-on: the next sign-in asks again", async () => {
+    const ken = await userWithTotp(admin.core, 'ken');
+    const config = await relyingParty(twofold.url, services.Chat!.clientId, services.Chat!.secret);
+    const { context } = await fresh();
+    const page = await context.newPage();
+    const first = await authorizationRequest(config, rp);
+    await page.goto(first.url.href);
+    await submitPassword(page, 'ken');
+    await submitCode(page, await totpAt(ken.secret));
+    await redeem(config, await waitForCallback(rp, page), first);
+
+    await page.goto(`${twofold.url}/account`);
+    await page.getByRole('button', { name: 'Log out' }).first().click();
+    await page.waitForURL(/\/login\?notice=logged_out$/);
+
+    const again = await authorizationRequest(config, rp);
+    await page.goto(again.url.href);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    const silent = await authorizationRequest(config, rp, { prompt: 'none' });
+    await page.goto(silent.url.href);
+    expect((await waitForCallback(rp, page, 2)).searchParams.get('error')).toBe('login_required');
+    await context.close();
+  });
+
   it('a required service and a person with no second factor: a page saying what to set up, no code', async () => {
     await admin.core.accounts.createUser({ username: 'hal', email: 'hal@example.test', password: PASSWORD });
     const config = await relyingParty(twofold.url, services.Wiki!.clientId, services.Wiki!.secret);
