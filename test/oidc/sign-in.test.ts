@@ -308,6 +308,7 @@ describe('OpenID Connect: a service signs people in through Twofold', () => {
     const after = (await redeem(config, await waitForCallback(rp, page, 2), again)).claims()!;
     expect(after.sub).toBe(gus.id);
     expect(Number(after.auth_time)).toBeGreaterThan(Number(before.auth_time));
+
     await context.close();
   });
 
@@ -344,6 +345,28 @@ describe('OpenID Connect: a service signs people in through Twofold', () => {
     const silent = await authorizationRequest(config, rp, { prompt: 'none' });
     await page.goto(silent.url.href);
     expect((await waitForCallback(rp, page, 2)).searchParams.get('error')).toBe('login_required');
+    await context.close();
+  });
+
+  it('max_age: a login older than the service accepts is asked for again', async () => {
+    const gwen = await userWithTotp(admin.core, 'gwen');
+    const config = await relyingParty(twofold.url, services.Chat!.clientId, services.Chat!.secret);
+    const { context } = await fresh();
+    const page = await context.newPage();
+    const first = await authorizationRequest(config, rp);
+    await page.goto(first.url.href);
+    await submitPassword(page, 'gwen');
+    await submitCode(page, await totpAt(gwen.secret));
+    const before = (await redeem(config, await waitForCallback(rp, page), first)).claims()!;
+
+    await page.waitForTimeout(2100);
+    const recent = await authorizationRequest(config, rp, { max_age: '1' });
+    await page.goto(recent.url.href);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await submitPassword(page, 'gwen');
+    await submitCode(page, await totpAt(gwen.secret, Date.now() + 30_000));
+    const after = (await redeem(config, await waitForCallback(rp, page, 2), recent)).claims()!;
+    expect(Number(after.auth_time)).toBeGreaterThan(Number(before.auth_time));
     await context.close();
   });
 
