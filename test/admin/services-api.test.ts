@@ -1,3 +1,9 @@
+/**
+ * Services in the administration API through `app.inject()`: registered (a confidential one's
+ * secret returned once and stored as its SHA-256 only), listed, shown, changed, given a new
+ * secret and removed, each audited with the administrator; bad input refused with the field
+ * named and nothing written; administrators only; in the OpenAPI document.
+ */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { type AdminFixture, adminToken, createAdminFixture, PASSWORD } from './admin-helpers.js';
@@ -62,14 +68,22 @@ test('bad input: a 400 naming what to fix, and nothing written', async () => {
     redirectUris: ['http://example.com/cb'],
   });
   expect(badUri.statusCode).toBe(400);
-  expect(badUri.json().error.message).toContain('Invalid redirect URI "http://example.com/cb"');
+  expect(badUri.json().error).toMatchObject({
+    code: 400,
+    reason: 'invalid_input',
+    field: 'redirectUris',
+    message:
+      'Invalid redirect URI "http://example.com/cb": use https, or http only on 127.0.0.1, [::1] or localhost.',
+  });
   const unknownField = await call('POST', '/api/v1/admin/services', {
     name: 'Bad',
     redirectUris: ['https://a.example/cb'],
     clientSecret: 'mine',
   });
   expect(unknownField.statusCode).toBe(400);
-  expect(unknownField.json().error.message).toContain('clientSecret');
+  expect(unknownField.json().error.message).toBe(
+    'Invalid request: body has a field this call does not take: "clientSecret". Check its spelling.',
+  );
   const badPolicy = await call('POST', '/api/v1/admin/services', {
     name: 'Bad',
     redirectUris: ['https://a.example/cb'],
@@ -92,9 +106,19 @@ test('patch, rotate the secret, remove; then 404', async () => {
   });
   expect(patched.statusCode).toBe(200);
   expect(patched.json()).toMatchObject({ mfaPolicy: 'not_required', skipConsent: true });
+  const badPatch = await call('PATCH', '/api/v1/admin/services/chat', { logoutUris: ['chat.example.com'] });
+  expect(badPatch.statusCode).toBe(400);
+  expect(badPatch.json().error.field).toBe('logoutUris');
+  expect((await call('GET', '/api/v1/admin/services/chat')).json()).toMatchObject({
+    mfaPolicy: 'not_required',
+    logoutUris: [],
+  });
   const rotated = await call('POST', '/api/v1/admin/services/chat/rotate-secret');
   expect(rotated.statusCode).toBe(200);
   expect(rotated.json().clientSecret).not.toBe(created.clientSecret);
+  expect((await f.t.store.services.findByClientId('chat'))?.secret_hash).not.toBe(
+    sha256(created.clientSecret),
+  );
   expect((await f.t.store.services.findByClientId('chat'))?.secret_hash).toBe(
     sha256(rotated.json().clientSecret),
   );
@@ -121,4 +145,22 @@ test('a non-administrator gets 403, and the paths are in the OpenAPI document', 
       '/api/v1/admin/services/{clientId}/rotate-secret',
     ]),
   );
+});
+
+test('a public service has no secret to rotate; a change needs a fresh second factor', async () => {
+  await call('POST', '/api/v1/admin/services', {
+    name: 'SPA',
+    type: 'public',
+    redirectUris: ['http://localhost:5173/cb'],
+  });
+  const rotate = await call('POST', '/api/v1/admin/services/spa/rotate-secret');
+  expect(rotate.statusCode).toBe(400);
+  expect(rotate.json().error.message).toContain('"SPA" is a public service');
+
+  f.t.clock.advance(6 * 60_000);
+  expect((await call('GET', '/api/v1/admin/services/spa')).statusCode).toBe(200);
+  const stale = await call('PATCH', '/api/v1/admin/services/spa', { mfaPolicy: 'not_required' });
+  expect(stale.statusCode).toBe(401);
+  expect(stale.json().error.reason).toBe('step_up_required');
+  expect((await call('GET', '/api/v1/admin/services/spa')).json().mfaPolicy).toBe('required');
 });

@@ -1,6 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import { type ActiveSession, type Core, type MfaPolicy, TwofoldError } from '../../core/index.js';
+import {
+  type ActiveSession,
+  type Core,
+  type MfaPolicy,
+  type ServiceSummary,
+  type SigningAlg,
+  TwofoldError,
+} from '../../core/index.js';
 import { AdminConfirmPage } from '../views/admin-confirm-page.js';
 import {
   AdminServiceFormPage,
@@ -13,9 +20,13 @@ import { requireAdmin, requireRecentAdmin } from './admin-session.js';
 import { formField } from './page-session.js';
 import { sendPage, viewerOf } from './respond.js';
 
-type ByClientId = { Params: { clientId: string } };
+type ById = { Params: { id: string } };
 
-const servicePath = (clientId: string) => `/admin/services/${encodeURIComponent(clientId)}`;
+// By the internal id, as /admin/users does: a client id may be any word, "new" among them.
+// Core is then given the client id, which it looks up first.
+const servicePath = (id: string) => `/admin/services/${encodeURIComponent(id)}`;
+
+/** Field errors a person fixes in the form; anything else goes to the error page. */
 const isFormError = (error: unknown): error is TwofoldError =>
   error instanceof TwofoldError && (error.code === 'invalid_input' || error.code === 'conflict');
 
@@ -33,36 +44,46 @@ const emptyForm: ServiceFormValues = {
 
 /**
  * /admin/services: the services (OpenID Connect clients) that sign people in through Twofold,
- * what `twofold service` does. Changes need a recent login with a fresh code, like every
- * administrator's change, and are audited by core. A client secret is shown once, on the answer
- * that made it: never kept in the session to show later.
+ * what `twofold service` does. Reading needs an administrator; every change also needs a login
+ * younger than five minutes with a fresh code, as on /admin/users, and is audited by core. A
+ * client secret is shown once, in the answer that made it: never put in the session's notice,
+ * which is stored in the database.
  */
 export async function adminServiceRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
+  const services = core.services;
   const discoveryUrl = `${core.settings.publicUrl}/.well-known/openid-configuration`;
 
+  /** Shows the session's one-shot notice once. */
   async function takeNotice(session: ActiveSession): Promise<string | null> {
     const notice = session.row.flash;
     if (notice) await core.sessions.setFlash(session, null);
     return notice;
   }
 
+  async function done(session: ActiveSession, reply: FastifyReply, notice: string, to: string) {
+    await core.sessions.setFlash(session, notice);
+    return reply.redirect(to, 303);
+  }
+
   app.get('/admin/services', async (request, reply) => {
     const session = await requireAdmin(core, request, reply);
     if (!session) return reply;
-    const services = await core.services.list();
     return sendPage(
       reply,
-      h(AdminServicesPage, { viewer: viewerOf(session), services, notice: await takeNotice(session) }),
+      h(AdminServicesPage, {
+        viewer: viewerOf(session),
+        services: await services.list(),
+        notice: await takeNotice(session),
+      }),
     );
   });
+
+  // ---- Add service ----
 
   app.get('/admin/services/new', async (request, reply) => {
     const session = await requireRecentAdmin(core, request, reply, '/admin/services/new', { csrf: false });
     if (!session) return reply;
-    return sendPage(
-      reply,
-      h(AdminServiceFormPage, { viewer: viewerOf(session), values: emptyForm, discoveryUrl }),
-    );
+    return sendPage(reply, h(AdminServiceFormPage, { viewer: viewerOf(session), values: emptyForm }));
   });
 
   app.post('/admin/services', async (request, reply) => {
@@ -70,7 +91,7 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
     if (!session) return reply;
     const values = formValues(request);
     try {
-      const created = await core.services.register(
+      const created = await services.register(
         {
           name: values.name,
           clientId: values.clientId.trim() || undefined,
@@ -91,6 +112,7 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
           service: created.service,
           clientSecret: created.clientSecret,
           discoveryUrl,
+          added: true,
         }),
         201,
       );
@@ -98,16 +120,18 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
       if (!isFormError(error)) throw error;
       return sendPage(
         reply,
-        h(AdminServiceFormPage, { viewer: viewerOf(session), values, discoveryUrl, error: error.message }),
+        h(AdminServiceFormPage, { viewer: viewerOf(session), values, error: error.message }),
         error.status,
       );
     }
   });
 
-  app.get<ByClientId>('/admin/services/:clientId', async (request, reply) => {
+  // ---- A service: its settings, editable ----
+
+  app.get<ById>('/admin/services/:id', async (request, reply) => {
     const session = await requireAdmin(core, request, reply);
     if (!session) return reply;
-    const service = await core.services.show(request.params.clientId);
+    const service = await services.show(request.params.id);
     return sendPage(
       reply,
       h(AdminServiceFormPage, {
@@ -120,14 +144,17 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
     );
   });
 
-  app.post<ByClientId>('/admin/services/:clientId/edit', async (request, reply) => {
-    const back = servicePath(request.params.clientId);
+  app.post<ById>('/admin/services/:id/edit', async (request, reply) => {
+    const back = servicePath(request.params.id);
     const session = await requireRecentAdmin(core, request, reply, back, { csrf: true });
     if (!session) return reply;
-    const service = await core.services.show(request.params.clientId);
+    const service = await services.show(request.params.id);
+    // Neither can change: a client id is in the service's own configuration, and a type change
+    // would mean a secret appearing or vanishing under it.
     const values = { ...formValues(request), clientId: service.clientId, type: service.type };
+    let updated: ServiceSummary;
     try {
-      const updated = await core.services.update(
+      updated = await services.update(
         service.clientId,
         {
           name: values.name,
@@ -140,8 +167,6 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
         },
         session.user.id,
       );
-      await core.sessions.setFlash(session, `${updated.name} was saved.`);
-      return reply.redirect(servicePath(updated.clientId), 303);
     } catch (error) {
       if (!isFormError(error)) throw error;
       return sendPage(
@@ -156,82 +181,113 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
         error.status,
       );
     }
+    return done(session, reply, `Service ${updated.name} was saved.`, servicePath(updated.id));
   });
 
-  app.post<ByClientId>('/admin/services/:clientId/rotate-secret', async (request, reply) => {
-    const back = servicePath(request.params.clientId);
-    const session = await requireRecentAdmin(core, request, reply, back, { csrf: true });
-    if (!session) return reply;
-    const service = await core.services.show(request.params.clientId);
-    if (formField(request, 'confirm') !== 'yes') {
+  // ---- Actions that ask first: a new secret, removal ----
+
+  const confirmed: {
+    readonly path: string;
+    readonly title: (service: ServiceSummary) => string;
+    readonly label: string;
+    readonly explain: (service: ServiceSummary) => string;
+    readonly run: (session: ActiveSession, reply: FastifyReply, service: ServiceSummary) => Promise<unknown>;
+  }[] = [
+    {
+      path: 'rotate-secret',
+      title: (service) => `A new client secret for ${service.name}?`,
+      label: 'Make a new client secret',
+      explain: (service) =>
+        `The current secret of ${service.name} stops working at once: until it is configured with the ` +
+        'new one, nobody can sign in to it.',
+      run: async (session, reply, service) => {
+        const rotated = await services.rotateSecret(service.clientId, session.user.id);
+        return sendPage(
+          reply,
+          h(AdminServiceSecretPage, {
+            viewer: viewerOf(session),
+            service: rotated.service,
+            clientSecret: rotated.clientSecret,
+            discoveryUrl,
+            added: false,
+          }),
+        );
+      },
+    },
+    {
+      path: 'remove',
+      title: (service) => `Remove ${service.name}?`,
+      label: 'Remove service',
+      explain: (service) =>
+        `Every code and token issued to ${service.name} stops working, and nobody can sign in to it ` +
+        'through Twofold any more. The audit log keeps its history.',
+      run: async (session, reply, service) => {
+        await services.remove(service.clientId, session.user.id);
+        return done(session, reply, `Service ${service.name} was removed.`, '/admin/services');
+      },
+    },
+  ];
+
+  for (const action of confirmed) {
+    app.get<ById>(`/admin/services/:id/${action.path}`, async (request, reply) => {
+      const path = `${servicePath(request.params.id)}/${action.path}`;
+      const session = await requireRecentAdmin(core, request, reply, path, { csrf: false });
+      if (!session) return reply;
+      const service = await services.show(request.params.id);
+      if (action.path === 'rotate-secret') refuseSecretOfPublic(service);
       return sendPage(
         reply,
         h(AdminConfirmPage, {
           viewer: viewerOf(session),
           section: 'services',
-          title: `A new client secret for ${service.name}?`,
-          action: `${back}/rotate-secret`,
-          confirmLabel: 'Make a new secret',
-          cancelHref: back,
-          fields: { confirm: 'yes' },
-          explanation: `The current secret stops working at once: ${service.name} cannot sign anyone in until it is configured with the new one.`,
+          title: action.title(service),
+          action: path,
+          confirmLabel: action.label,
+          cancelHref: servicePath(service.id),
+          explanation: action.explain(service),
         }),
       );
-    }
-    const rotated = await core.services.rotateSecret(service.clientId, session.user.id);
-    return sendPage(
-      reply,
-      h(AdminServiceSecretPage, {
-        viewer: viewerOf(session),
-        service: rotated.service,
-        clientSecret: rotated.clientSecret,
-        discoveryUrl,
-      }),
-    );
-  });
+    });
 
-  app.post<ByClientId>('/admin/services/:clientId/remove', async (request, reply) => {
-    const back = servicePath(request.params.clientId);
-    const session = await requireRecentAdmin(core, request, reply, back, { csrf: true });
-    if (!session) return reply;
-    const service = await core.services.show(request.params.clientId);
-    if (formField(request, 'confirm') !== 'yes') {
-      return sendPage(
-        reply,
-        h(AdminConfirmPage, {
-          viewer: viewerOf(session),
-          section: 'services',
-          title: `Remove ${service.name}?`,
-          action: `${back}/remove`,
-          confirmLabel: 'Remove service',
-          cancelHref: back,
-          fields: { confirm: 'yes' },
-          explanation: `Every code and token issued to ${service.name} stops working, and nobody can sign in to it through Twofold any more.`,
-        }),
-      );
-    }
-    await core.services.remove(service.clientId, session.user.id);
-    await core.sessions.setFlash(session, `${service.name} was removed.`);
-    return reply.redirect('/admin/services', 303);
-  });
+    app.post<ById>(`/admin/services/:id/${action.path}`, async (request, reply) => {
+      const path = `${servicePath(request.params.id)}/${action.path}`;
+      const session = await requireRecentAdmin(core, request, reply, path, { csrf: true });
+      if (!session) return reply;
+      const service = await services.show(request.params.id);
+      return action.run(session, reply, service);
+    });
+  }
 }
 
+/** Asked before the confirmation, not after it: a public service has nothing to rotate. */
+function refuseSecretOfPublic(service: ServiceSummary): void {
+  if (service.type === 'public') {
+    throw new TwofoldError(
+      'invalid_input',
+      `"${service.name}" is a public service: it has no secret and proves itself with PKCE alone.`,
+    );
+  }
+}
+
+/**
+ * The form as typed. Choices are passed on as sent, so core refuses a value that is none of
+ * them with its own message; an unchecked check box sends nothing, so absence means off.
+ */
 function formValues(request: FastifyRequest): ServiceFormValues {
-  const type = formField(request, 'type') === 'public' ? 'public' : 'confidential';
-  const signingAlg = formField(request, 'signing_alg') === 'RS256' ? 'RS256' : 'ES256';
   return {
     name: formField(request, 'name'),
     clientId: formField(request, 'client_id'),
-    type,
+    type: (formField(request, 'type') || 'confidential') as ServiceFormValues['type'],
     redirectUris: formField(request, 'redirect_uris'),
     logoutUris: formField(request, 'logout_uris'),
     scopes: formField(request, 'scopes'),
     skipConsent: formField(request, 'skip_consent') === 'on',
     mfaPolicy: (formField(request, 'mfa_policy') || 'required') as MfaPolicy,
-    signingAlg,
+    signingAlg: (formField(request, 'signing_alg') || 'ES256') as SigningAlg,
   };
 }
 
+/** A textarea's URIs, one per line. */
 const lines = (text: string): string[] =>
   text
     .split(/\r?\n/)
