@@ -182,18 +182,17 @@ export class ServiceAccess {
     requestedAcrs: readonly string[],
   ): Promise<ServiceSignInFacts> {
     const { store } = this.deps;
-    const service = await store.services.findByClientId(clientId);
-    if (!service) throw new TwofoldError('not_found', 'This service is not registered with Twofold.');
-    const [factors, preference] = await Promise.all([
-      store.authenticators.listActiveByUser(user.id),
-      store.services.preference(user.id, service.id),
+    const [service, factors] = await Promise.all([
+      store.services.findForSignIn(clientId, user.id),
+      store.authenticators.listActiveFactors(user.id),
     ]);
+    if (!service) throw new TwofoldError('not_found', 'This service is not registered with Twofold.');
     return {
       policy: service.mfa_policy,
       otpRequired: isMfaRequired(user),
       hasSecondFactor: factors.length > 0,
       hasWebauthn: factors.some((factor) => factor.kind === 'webauthn'),
-      mfaOff: preference?.mfa_off === 1,
+      mfaOff: service.mfa_off === 1,
       requestedAcrs,
     };
   }

@@ -22,6 +22,22 @@ export class ServiceRepository {
     return this.db.selectFrom('services').selectAll().where('client_id', '=', clientId).executeTakeFirst();
   }
 
+  /** The service and this person's choice for it, in one read: what each sign-in to it checks. */
+  async findForSignIn(
+    clientId: string,
+    userId: string,
+  ): Promise<(ServiceRow & { readonly mfa_off: number | null }) | undefined> {
+    return this.db
+      .selectFrom('services as s')
+      .leftJoin('service_preferences as p', (join) =>
+        join.onRef('p.service_id', '=', 's.id').on('p.user_id', '=', userId),
+      )
+      .selectAll('s')
+      .select('p.mfa_off')
+      .where('s.client_id', '=', clientId)
+      .executeTakeFirst();
+  }
+
   async findByName(name: string): Promise<ServiceRow | undefined> {
     return this.db.selectFrom('services').selectAll().where('name', '=', name).executeTakeFirst();
   }
