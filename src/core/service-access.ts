@@ -68,22 +68,19 @@ export class ServiceAccess {
     const { store, clock, audit } = this.deps;
     const service = await store.services.findByClientId(record.clientId);
     if (!service) return;
-    await store.transaction(async (tx) => {
-      await tx.services.recordSignIn(userId, service.id, clock.now());
-      await audit.record(
-        {
-          type: 'service.signed_in',
-          userId,
-          ip: record.ip,
-          detail: {
-            service: service.name,
-            client_id: service.client_id,
-            amr: record.amr.join(' '),
-            acr: record.acr,
-          },
-        },
-        tx,
-      );
+    // Two records of one fact, neither worth a transaction on every sign-in: a lost "last
+    // sign-in" after a crash between them misleads nobody, and the audit event comes second.
+    await store.services.recordSignIn(userId, service.id, clock.now());
+    await audit.record({
+      type: 'service.signed_in',
+      userId,
+      ip: record.ip,
+      detail: {
+        service: service.name,
+        client_id: service.client_id,
+        amr: record.amr.join(' '),
+        acr: record.acr,
+      },
     });
   }
 
