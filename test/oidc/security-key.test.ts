@@ -79,4 +79,36 @@ describe('OpenID Connect with a security key (Chromium virtual authenticator)', 
     expect(tokens.claims()?.acr).toBe('urn:twofold:acr:phishing-resistant');
     await context.close();
   });
+
+  it('a passkey alone: no password, no code; amr hwk user mfa', async () => {
+    await admin.core.accounts.createUser({ username: 'pia', email: 'pia@example.test', password: PASSWORD });
+    const { service, clientSecret } = await admin.core.services.register(
+      { name: 'Vault for Pia', redirectUris: [rp.redirectUri], mfaPolicy: 'required', skipConsent: true },
+      'cli',
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const keys = await VirtualAuthenticators.enable(page);
+    keys.define('laptop', { transport: 'internal', hasUserVerification: true, isUserVerified: true });
+    await keys.use('laptop');
+    await page.goto(`${twofold.url}/login`);
+    await submitPassword(page, 'pia');
+    await page.goto(`${twofold.url}/account/security-keys/new`);
+    await page.getByLabel('Device name').fill('Laptop');
+    await page.getByRole('button', { name: 'Set up' }).click();
+    await page.waitForURL(`${twofold.url}/account`);
+    await page.getByRole('button', { name: 'Log out' }).first().click();
+    await page.waitForURL(/\/login\?notice=logged_out$/);
+
+    rp.arrived.length = 0;
+    const config = await relyingParty(twofold.url, service.clientId, clientSecret);
+    const request = await authorizationRequest(config, rp);
+    await page.goto(request.url.href);
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    const tokens = await redeem(config, await waitForCallback(rp, page), request);
+    expect(tokens.claims()?.amr).toEqual(['hwk', 'user', 'mfa']);
+    expect(tokens.claims()?.acr).toBe('urn:twofold:acr:phishing-resistant');
+    await context.close();
+  });
 });
