@@ -188,6 +188,8 @@ function formatDetails(s: ServiceSummary, publicUrl: string): string {
     `Skip consent:   ${s.skipConsent ? 'yes' : 'no'}`,
     `Signing:        ${s.signingAlg}`,
     `Created:        ${s.createdAt}`,
+    `Updated:        ${s.updatedAt}`,
+    `Id:             ${s.id}`,
     `Discovery URL:  ${publicUrl}/.well-known/openid-configuration`,
     '',
   ].join('\n');

@@ -12,7 +12,6 @@ import {
 } from '../http/pages/page-session.js';
 import { sendPage, viewerOf } from '../http/pages/respond.js';
 import { ConsentPage, ContinuePage, FactorNeededPage } from '../http/views/service-pages.js';
-import { markHttps } from './https-request.js';
 import { requestedAcrs, twofoldSession } from './interaction-policy.js';
 import { INTERACTION_PREFIX } from './paths.js';
 

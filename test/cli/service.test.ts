@@ -138,4 +138,68 @@ describe('twofold service', () => {
     expect(gone.code).toBe(2);
     expect(gone.stderr).toBe('twofold: No service "chat".\n');
   });
+
+  it('shows every field, and update replaces only the values it names', async () => {
+    await service(
+      'add',
+      'Docs',
+      '--redirect-uri',
+      'https://docs.example.com/cb',
+      '--redirect-uri',
+      'https://docs.example.com/cb2',
+      '--logout-uri',
+      'https://docs.example.com/bye',
+      '--scopes',
+      'openid,email',
+      '--skip-consent',
+      '--signing-alg',
+      'RS256',
+    );
+    const json = JSON.parse((await service('show', 'docs', '--json')).stdout);
+    expect(json).toMatchObject({
+      clientId: 'docs',
+      redirectUris: ['https://docs.example.com/cb', 'https://docs.example.com/cb2'],
+      logoutUris: ['https://docs.example.com/bye'],
+      scopes: ['openid', 'email'],
+      skipConsent: true,
+      mfaPolicy: 'required',
+      signingAlg: 'RS256',
+    });
+    const text = (await service('show', 'Docs')).stdout;
+    for (const line of [
+      'Service:        Docs',
+      'Client id:      docs',
+      'Type:           confidential',
+      'MFA policy:     required',
+      'Redirect URIs:  https://docs.example.com/cb, https://docs.example.com/cb2',
+      'Logout URIs:    https://docs.example.com/bye',
+      'Scopes:         openid email',
+      'Skip consent:   yes',
+      'Signing:        RS256',
+      `Created:        ${json.createdAt}`,
+      `Updated:        ${json.updatedAt}`,
+      `Id:             ${json.id}`,
+    ]) {
+      expect(text).toContain(`${line}\n`);
+    }
+
+    const updated = await service('update', json.id, '--no-skip-consent', '--scopes', 'openid profile');
+    expect(updated.code).toBe(0);
+    expect(JSON.parse((await service('show', 'docs', '--json')).stdout)).toMatchObject({
+      name: 'Docs',
+      redirectUris: ['https://docs.example.com/cb', 'https://docs.example.com/cb2'],
+      scopes: ['openid', 'profile'],
+      skipConsent: false,
+      signingAlg: 'RS256',
+    });
+  });
+
+  it('refuses to rotate the secret of a public service, and lists none when there are none', async () => {
+    expect((await service('list')).stdout).toBe('No services.\n');
+    await service('add', 'App', '--public', '--redirect-uri', 'https://app.example.com/cb');
+    const refused = await service('rotate-secret', 'app');
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toContain('"App" is a public service');
+    expect(rows()[0]?.secret_hash).toBeNull();
+  });
 });

@@ -237,7 +237,7 @@ describe('OpenID Connect: a service signs people in through Twofold', () => {
   });
 
   it('refuses an unknown service and an unregistered redirect URI with a page, never a redirect', async () => {
-    const { context, arrived } = await fresh();
+    const { context } = await fresh();
     const page = await context.newPage();
     const unknown = await page.goto(
       `${twofold.url}/oidc/auth?client_id=nobody&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(rp.redirectUri)}`,
