@@ -35,7 +35,14 @@ export type AuditEventType =
   | 'service.secret_rotated'
   | 'service.signed_in'
   | 'service.mfa_changed'
-  | 'service.access_revoked';
+  | 'service.access_revoked'
+  | 'idp.added'
+  | 'idp.updated'
+  | 'idp.removed'
+  | 'idp.linked'
+  | 'idp.unlinked'
+  | 'external_login.succeeded'
+  | 'external_login.failed';
 
 export interface AuditEntry {
   readonly type: AuditEventType;

@@ -7,6 +7,8 @@ import { AuditLog, type AuditOrigin } from './audit.js';
 import { Authenticators } from './authenticators.js';
 import { BackupCodes } from './backup-codes.js';
 import type { Clock } from './clock.js';
+import { ExternalSignIn } from './external-sign-in.js';
+import { IdentityProviders } from './identity-providers.js';
 import { discardMailer, type Mailer } from './mailer.js';
 import { Onboarding } from './onboarding.js';
 import { Passwords } from './passwords.js';
@@ -71,6 +73,8 @@ export class Core {
   readonly services: Services;
   readonly signingKeys: SigningKeys;
   readonly serviceAccess: ServiceAccess;
+  readonly identityProviders: IdentityProviders;
+  readonly externalSignIn: ExternalSignIn;
 
   constructor(deps: CoreDependencies) {
     const { store, keyring, clock, settings } = deps;
@@ -125,6 +129,21 @@ export class Core {
     this.services = new Services({ store, clock, audit });
     this.signingKeys = new SigningKeys({ store, keyring, clock, audit });
     this.serviceAccess = new ServiceAccess({ store, clock, audit });
+    this.identityProviders = new IdentityProviders({
+      store,
+      keyring,
+      clock,
+      audit,
+      publicUrl: settings.publicUrl,
+    });
+    this.externalSignIn = new ExternalSignIn({
+      store,
+      keyring,
+      clock,
+      audit,
+      sessions,
+      providers: this.identityProviders,
+    });
     this.webauthn = new Webauthn({
       store,
       clock,

@@ -19,7 +19,9 @@ export type TwofoldErrorCode =
   | 'expired'
   | 'csrf'
   | 'payload_too_large'
-  | 'unavailable';
+  | 'unavailable'
+  /** An external identity provider could not be reached, or answered wrongly. */
+  | 'provider_failed';
 
 const statusByCode: Record<TwofoldErrorCode, number> = {
   invalid_input: 400,
@@ -39,6 +41,7 @@ const statusByCode: Record<TwofoldErrorCode, number> = {
   csrf: 403,
   payload_too_large: 413,
   unavailable: 503,
+  provider_failed: 502,
 };
 
 export interface TwofoldErrorOptions {

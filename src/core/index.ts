@@ -29,6 +29,22 @@ export {
 export { type Clock, ManualClock, systemClock } from './clock.js';
 export { Core, type CoreDependencies, type CoreSettings } from './core.js';
 export { isTwofoldError, TwofoldError, type TwofoldErrorCode } from './errors.js';
+export {
+  EXTERNAL_SIGN_IN_LIFETIME_MS,
+  type ExternalSignInRecord,
+  type ExternalSignInResult,
+  type LinkedProvider,
+} from './external-sign-in.js';
+export {
+  ACCOUNT_MATCHING,
+  type AccountMatching,
+  DEFAULT_PROVIDER_SCOPES,
+  type IdentityProviderPatch,
+  type IdentityProviderSummary,
+  type NewIdentityProvider,
+  PROVIDER_MFA_POLICIES,
+  type ProviderMfaPolicy,
+} from './identity-providers.js';
 export { isoTime } from './iso-time.js';
 export { mailMessages } from './mail-messages.js';
 export { discardMailer, type Mailer, type MailMessage } from './mailer.js';

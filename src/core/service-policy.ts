@@ -81,7 +81,7 @@ export function levelOf(amr: string): AssuranceLevel | undefined {
   const methods = new Set(parseAmr(amr));
   if (methods.has('hwk') && (methods.has('pwd') || methods.has('user'))) return 'phishing_resistant';
   if (methods.has('mfa')) return 'mfa';
-  if (methods.has('pwd') || methods.has('user')) return 'password';
+  if (methods.has('pwd') || methods.has('user') || methods.has('fed')) return 'password';
   return undefined;
 }
 

@@ -3,6 +3,7 @@ import type { SessionRow, Store, UserRow } from '../store/index.js';
 import { type Amr, addAmr } from './amr.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
+import type { ExternalSignInRecord } from './external-sign-in.js';
 
 /** How long things last. */
 export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;
@@ -40,6 +41,8 @@ export interface NewSession {
   readonly userAgent?: string | undefined;
   /** A notice for the first page view. */
   readonly flash?: string | null;
+  /** For a session made by an external identity provider: which, and what it said. */
+  readonly externalSignIn?: ExternalSignInRecord;
 }
 
 /**
@@ -72,6 +75,7 @@ export class Sessions {
       ip: session.ip ?? null,
       flash: session.flash ?? null,
       amr: addAmr('', session.amr ?? []),
+      external_sign_in: session.externalSignIn ? JSON.stringify(session.externalSignIn) : null,
     });
     return { token, csrfToken, expiresAt, stage: session.stage };
   }

@@ -37,14 +37,18 @@ export function servicePolicyChecks(core: Core): interactionPolicy.Prompt[] {
   return policy;
 }
 
-/** The browser's Twofold session when it proved at least the password (a pending login counts). */
+/**
+ * The browser's Twofold session when it proved at least the password (a pending login counts,
+ * unless an external provider made it: its policy asked for a Twofold factor before anything).
+ */
 export async function twofoldSession(
   core: Core,
   ctx: { cookies: { get(name: string): string | undefined } },
 ): Promise<ActiveSession | undefined> {
   const session = await core.sessions.resolve(ctx.cookies.get(SESSION_COOKIE));
   if (session?.row.kind !== 'browser') return undefined;
-  return session.row.stage === 'full' || session.row.stage === 'password' ? session : undefined;
+  if (session.row.stage === 'full') return session;
+  return session.row.stage === 'password' && session.row.external_sign_in === null ? session : undefined;
 }
 
 export function requestedAcrs(raw: unknown): string[] {

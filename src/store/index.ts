@@ -16,6 +16,12 @@ export {
   openDatabase,
 } from './database.js';
 export { isDatabaseUnavailable, type UniqueViolation, uniqueViolation } from './errors.js';
+export type {
+  ExternalSignInRow,
+  IdentityProviderPatch,
+  IdentityProviderRow,
+  LinkedIdentityRow,
+} from './identity-providers.js';
 export type { OidcPayload } from './oidc-payloads.js';
 export type { OneTimeLinkRow } from './one-time-links.js';
 export type { Database } from './schema.js';

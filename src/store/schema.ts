@@ -19,6 +19,9 @@ export interface Database {
   service_preferences: ServicePreferencesTable;
   signing_keys: SigningKeysTable;
   oidc_payloads: OidcPayloadsTable;
+  identity_providers: IdentityProvidersTable;
+  linked_identities: LinkedIdentitiesTable;
+  external_sign_ins: ExternalSignInsTable;
 }
 
 export interface UsersTable {
@@ -111,6 +114,11 @@ export interface SessionsTable {
    * `hwk user`, …): what a service's policy checks, so a missing factor can be asked for alone.
    */
   amr: Generated<string>;
+  /**
+   * For a session made by signing in with an external identity provider: JSON
+   * `{ "providerId", "name", "amr", "acr" }`, what that provider said of the sign-in.
+   */
+  external_sign_in: string | null;
 }
 
 export interface ApiTokensTable {
@@ -225,4 +233,58 @@ export interface OidcPayloadsTable {
   uid: string | null;
   expires_at: number | null;
   consumed_at: number | null;
+}
+
+export interface IdentityProvidersTable {
+  id: string;
+  /** In the provider's URLs: `/login/idp/<slug>` and its callback. */
+  slug: string;
+  /** "Sign in with <name>". */
+  name: string;
+  issuer: string;
+  client_id: string;
+  /** Sealed with the master keyring; null for a public client (PKCE alone). */
+  client_secret_sealed: string | null;
+  /** Space-separated; always with `openid`. */
+  scopes: string;
+  /** `linked`: only accounts linked first; `email`: by verified e-mail; `create`: new accounts too. */
+  matching: 'linked' | 'email' | 'create';
+  /** Space-separated domains new accounts are limited to (`create`); empty: any. */
+  email_domains: string;
+  /** Whether the provider's sign-in stands for Twofold's second factor. */
+  mfa_policy: 'trust_provider' | 'trust_provider_mfa' | 'always_twofold';
+  /** Space-separated `acr` values of the provider that mean multi-factor. */
+  mfa_acr_values: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LinkedIdentitiesTable {
+  provider_id: string;
+  /** The provider's `sub`. */
+  subject: string;
+  user_id: string;
+  /** The address the provider gave when the link was made, for people to recognise it. */
+  email: string | null;
+  linked_at: number;
+  last_used_at: number | null;
+}
+
+/** A sign-in sent to an external provider and not yet back; each row is used once. */
+export interface ExternalSignInsTable {
+  /** SHA-256 of the `state` sent to the provider. */
+  state_hash: string;
+  provider_id: string;
+  /** SHA-256 of the cookie that ties the sign-in to the browser that started it. */
+  browser_hash: string;
+  /** `login`, or `link` to add the provider to the signed-in `user_id`'s account. */
+  purpose: 'login' | 'link';
+  user_id: string | null;
+  /** The PKCE code verifier, sealed. */
+  verifier_sealed: string;
+  nonce: string;
+  /** Where to go once signed in (a path on Twofold). */
+  next: string | null;
+  created_at: number;
+  expires_at: number;
 }

@@ -38,6 +38,7 @@ const SESSION_COLUMNS = Object.keys({
   backup_codes_sealed: true,
   backup_codes_until: true,
   amr: true,
+  external_sign_in: true,
 } satisfies Record<keyof SessionsTable, true>) as (keyof SessionsTable)[];
 
 /** The session and the user of a row of the joined read (`u__` before each user column). */
@@ -103,6 +104,7 @@ export class SessionRepository {
         backup_codes_sealed: p.backup_codes_sealed,
         backup_codes_until: p.backup_codes_until,
         amr: p.amr,
+        external_sign_in: p.external_sign_in,
       }),
     );
     // PostgreSQL: one round trip. SQLite has no round trips: alone, the join is ~9 µs faster
@@ -121,6 +123,7 @@ export class SessionRepository {
       backup_codes_sealed: row.backup_codes_sealed ?? null,
       backup_codes_until: row.backup_codes_until ?? null,
       amr: row.amr ?? '',
+      external_sign_in: row.external_sign_in ?? null,
     });
   }
 

@@ -3,6 +3,7 @@ import { ApiTokenRepository } from './api-tokens.js';
 import { AuditRepository } from './audit.js';
 import { AuthenticatorRepository } from './authenticators.js';
 import { BackupCodeRepository } from './backup-codes.js';
+import { IdentityProviderRepository } from './identity-providers.js';
 import { MetaRepository } from './meta.js';
 import { OidcPayloadRepository } from './oidc-payloads.js';
 import { OneTimeLinkRepository } from './one-time-links.js';
@@ -37,6 +38,7 @@ export class Store {
   readonly services: ServiceRepository;
   readonly signingKeys: SigningKeyRepository;
   readonly oidcPayloads: OidcPayloadRepository;
+  readonly identityProviders: IdentityProviderRepository;
 
   /** Inside a transaction: what waits for its commit (`afterCommit`). */
   readonly #afterCommit: (() => void)[] | undefined;
@@ -61,6 +63,7 @@ export class Store {
     this.services = new ServiceRepository(db);
     this.signingKeys = new SigningKeyRepository(db);
     this.oidcPayloads = new OidcPayloadRepository(db);
+    this.identityProviders = new IdentityProviderRepository(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

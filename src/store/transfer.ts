@@ -20,6 +20,9 @@ export const TRANSFER_TABLES = [
   'service_preferences',
   'signing_keys',
   'oidc_payloads',
+  'identity_providers',
+  'linked_identities',
+  'external_sign_ins',
 ] as const satisfies readonly (keyof Database)[];
 
 export type TransferTable = (typeof TRANSFER_TABLES)[number];
@@ -41,6 +44,9 @@ const KEY_COLUMNS: Record<TransferTable, readonly string[]> = {
   service_preferences: ['user_id', 'service_id'],
   signing_keys: ['kid'],
   oidc_payloads: ['model', 'id'],
+  identity_providers: ['id'],
+  linked_identities: ['provider_id', 'subject'],
+  external_sign_ins: ['state_hash'],
 };
 
 /** Rows of one table in pages, so a million users never sit in memory at once. */

@@ -478,6 +478,7 @@ export function createStoreContractTests(factory: StoreFactory): void {
           backup_codes_sealed: 'sealed',
           backup_codes_until: T0 + 4,
           amr: 'pwd otp mfa',
+          external_sign_in: '{"providerId":"p","name":"Example","amr":["pwd"],"acr":null}',
         };
         await store.sessions.insert(session);
         const found = await store.sessions.findLiveWithUser('h', T0);

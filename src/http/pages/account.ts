@@ -20,6 +20,9 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
     const notice = session.row.flash;
     if (notice) await core.sessions.setFlash(session, null);
     const { user } = session;
+    const linkedProviders = await core.externalSignIn.linkedProviders(user.id);
+    const linked = new Set(linkedProviders.map((link) => link.slug));
+    const linkableProviders = (await core.externalSignIn.offered()).filter((p) => !linked.has(p.slug));
     return sendPage(
       reply,
       h(AccountPage, {
@@ -34,6 +37,8 @@ export async function accountRoutes(app: FastifyInstance, { core }: { core: Core
         backupCodes: await core.backupCodes.status(user),
         apiTokens: await core.apiTokens.list(user),
         recentSignIns: await core.serviceAccess.recentSignIns(user, 5),
+        linkedProviders,
+        linkableProviders,
         notice,
       }),
     );

@@ -7,6 +7,7 @@ import type { Viewer } from '../views/layout.js';
 import { accountRoutes, apiTokenPageRoutes } from './account.js';
 import { adminPageRoutes } from './admin-routes.js';
 import { backupCodeRoutes } from './backup-codes.js';
+import { externalSignInRoutes } from './external-sign-in.js';
 import { loginRoutes } from './login.js';
 import { onboardingRoutes } from './onboarding.js';
 import { otpSetupRoutes } from './otp-setup.js';
@@ -35,6 +36,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageOptions): Pr
   });
   await app.register(staticRoutes);
   await app.register(loginRoutes, options);
+  await app.register(externalSignInRoutes, options);
   await app.register(accountRoutes, options);
   await app.register(serviceSettingsRoutes, options);
   await app.register(otpSetupRoutes, options);

@@ -54,6 +54,7 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
         // Seed 000's "log in again": the person is known, only the proof is old.
         username: session?.row.stage === 'full' ? session.user.username : undefined,
         notice,
+        providers: await core.externalSignIn.offered(),
       }),
     );
   });
@@ -83,6 +84,7 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
           next,
           username,
           error: error.message,
+          providers: await core.externalSignIn.offered(),
         }),
         error.status,
       );

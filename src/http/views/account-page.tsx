@@ -2,6 +2,7 @@ import type {
   ApiTokenSummary,
   AuthenticatorSummary,
   BackupCodeStatus,
+  LinkedProvider,
   RecentServiceSignIn,
 } from '../../core/index.js';
 import { GenerateBackupCodesForm } from './backup-codes-page.js';
@@ -21,6 +22,9 @@ export interface AccountPageProps {
   readonly backupCodes: BackupCodeStatus;
   readonly apiTokens: readonly ApiTokenSummary[];
   readonly recentSignIns?: readonly RecentServiceSignIn[];
+  /** External identity providers: those linked to this account, and those that could be. */
+  readonly linkedProviders?: readonly LinkedProvider[];
+  readonly linkableProviders?: readonly { readonly slug: string; readonly name: string }[];
   readonly notice?: string | null | undefined;
   readonly error?: string | null | undefined;
 }
@@ -35,6 +39,8 @@ export function AccountPage({
   backupCodes,
   apiTokens,
   recentSignIns = [],
+  linkedProviders = [],
+  linkableProviders = [],
   notice,
   error,
 }: AccountPageProps) {
@@ -149,6 +155,14 @@ export function AccountPage({
         <RecentSignIns recent={recentSignIns} />
       </section>
 
+      {(linkedProviders.length > 0 || linkableProviders.length > 0) && (
+        <IdentityProvidersSection
+          linked={linkedProviders}
+          linkable={linkableProviders}
+          csrfToken={viewer.csrfToken}
+        />
+      )}
+
       <section aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>
         <p>Changing your password logs you out everywhere else.</p>
@@ -157,6 +171,66 @@ export function AccountPage({
         </form>
       </section>
     </Layout>
+  );
+}
+
+function IdentityProvidersSection({
+  linked,
+  linkable,
+  csrfToken,
+}: {
+  linked: readonly LinkedProvider[];
+  linkable: readonly { readonly slug: string; readonly name: string }[];
+  csrfToken: string;
+}) {
+  return (
+    <section aria-labelledby="providers-heading">
+      <h2 id="providers-heading">Identity providers</h2>
+      {linked.length === 0 ? (
+        <p>No identity provider is linked to your account.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Provider</th>
+              <th scope="col">Account there</th>
+              <th scope="col">Linked</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {linked.map((link) => (
+              <tr key={link.providerId}>
+                <td>{link.name}</td>
+                <td>{link.email ?? ''}</td>
+                <td>{formatTime(link.linkedAt)}</td>
+                <td>{link.lastUsedAt === null ? 'never' : formatTime(link.lastUsedAt)}</td>
+                <td>
+                  <form
+                    method="post"
+                    action={`/account/identity-providers/${encodeURIComponent(link.providerId)}/unlink`}
+                  >
+                    <CsrfField token={csrfToken} />
+                    <button type="submit" class="secondary" aria-label={`Unlink ${link.name}`}>
+                      Unlink
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {linkable.map((provider) => (
+        <form key={provider.slug} method="post" action={`/account/identity-providers/${provider.slug}/link`}>
+          <CsrfField token={csrfToken} />
+          <button type="submit">Link {provider.name}</button>
+        </form>
+      ))}
+    </section>
   );
 }
 

@@ -9,6 +9,7 @@ const titles: Record<number, string> = {
   413: 'Too large',
   423: 'Locked',
   429: 'Too many attempts',
+  502: 'The sign-in provider did not answer as expected',
   503: 'Unavailable',
 };
 

@@ -8,10 +8,12 @@ export interface LoginPageProps {
   readonly username?: string | undefined;
   readonly notice?: string | null | undefined;
   readonly error?: string | null | undefined;
+  /** External identity providers to offer: "Sign in with <name>" (seed 003). */
+  readonly providers?: readonly { readonly slug: string; readonly name: string }[];
 }
 
 /** Step one: "Username or email" and "Password" — with the code typed right after it (seed 001). */
-export function LoginPage({ csrfToken, next, username = '', notice, error }: LoginPageProps) {
+export function LoginPage({ csrfToken, next, username = '', notice, error, providers = [] }: LoginPageProps) {
   return (
     <Layout title="Log in" notice={notice} error={error}>
       <h1>Log in</h1>
@@ -52,6 +54,24 @@ export function LoginPage({ csrfToken, next, username = '', notice, error }: Log
           Sign in with a passkey
         </a>
       </p>
+      {providers.length > 0 && (
+        <nav aria-label="Other ways to sign in">
+          <ul>
+            {providers.map((provider) => (
+              <li key={provider.slug}>
+                {/* biome-ignore lint/a11y/useSemanticElements: a link to the provider that Pico draws as a button */}
+                <a
+                  role="button"
+                  class="secondary"
+                  href={`/login/idp/${provider.slug}${next ? `?${new URLSearchParams({ next })}` : ''}`}
+                >
+                  Sign in with {provider.name}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
     </Layout>
   );
 }

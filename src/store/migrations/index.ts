@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as backupCodeHandout from './0002-backup-code-handout.js';
 import * as keyedTables from './0003-keyed-tables.js';
 import * as servicesAndOidc from './0004-services-and-oidc.js';
+import * as identityProviders from './0005-identity-providers.js';
 
 /**
  * Every migration in order, imported statically so the compiled package needs no directory
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002-backup-code-handout': backupCodeHandout,
   '0003-keyed-tables': keyedTables,
   '0004-services-and-oidc': servicesAndOidc,
+  '0005-identity-providers': identityProviders,
 };
 
 export const migrationProvider: MigrationProvider = {
