@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { defaultHashingSlots, limitConcurrentHashes } from '../security/index.js';
 import { registerCodeCommand } from './code.js';
+import { registerIdpCommands } from './idp.js';
 import { processIo } from './io.js';
 import { registerKeysCommands } from './keys.js';
 import { registerMigrateCommand } from './migrate.js';
@@ -18,6 +19,7 @@ const program = createProgram(io);
 registerServeCommand(program, io);
 registerUserCommands(program, io);
 registerServiceCommands(program, io);
+registerIdpCommands(program, io);
 registerCodeCommand(program, io);
 registerMigrateCommand(program, io);
 registerKeysCommands(program, io);
