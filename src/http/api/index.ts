@@ -5,6 +5,7 @@ import type { Core } from '../../core/index.js';
 import { apiAnswerHeaders } from '../security-headers.js';
 import { webauthnApiRoutes } from '../webauthn/index.js';
 import { adminApiRoutes } from './admin.js';
+import { adminIdentityProviderRoutes } from './admin-identity-providers.js';
 import { adminServiceRoutes } from './admin-services.js';
 import { apiTokenRoutes } from './api-tokens.js';
 import { authenticatorRoutes } from './authenticators.js';
@@ -64,6 +65,7 @@ export async function apiRoutes(app: FastifyInstance, options: { core: Core }): 
       await v1.register(apiTokenRoutes, { core });
       await v1.register(adminApiRoutes, { core });
       await v1.register(adminServiceRoutes, { core });
+      await v1.register(adminIdentityProviderRoutes, { core });
       await v1.register(backupCodeRoutes, { core });
       await v1.register(webauthnApiRoutes, { core });
     },
