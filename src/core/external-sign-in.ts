@@ -35,6 +35,7 @@ export interface StartedExternalSignIn {
   readonly url: string;
   /** Kept in a cookie of this browser: the callback must come back to the browser that left. */
   readonly browserToken: string;
+  readonly providerName: string;
 }
 
 export type ExternalSignInResult =
@@ -150,7 +151,7 @@ export class ExternalSignIn {
     });
     // Abandoned sign-ins are swept as new ones start; not awaited, nothing depends on it.
     store.identityProviders.removeExpiredSignIns(now).catch(() => {});
-    return { url: url.href, browserToken };
+    return { url: url.href, browserToken, providerName: provider.name };
   }
 
   /** The provider sent the browser back to `callbackUrl`. */

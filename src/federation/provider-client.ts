@@ -157,6 +157,10 @@ function classify(error: unknown): ProviderError {
       `The provider refused the sign-in: "${error.error}"${error.error_description ? ` (${error.error_description})` : ''}.`,
     );
   }
+  if (error instanceof client.WWWAuthenticateChallengeError) {
+    // A 401 from the token endpoint: the provider did not accept Twofold's client credentials.
+    return new ProviderError('refused', `The provider refused Twofold's client credentials (HTTP ${error.status}).`);
+  }
   if (
     error instanceof client.ClientError ||
     (error instanceof Error && error.name === 'OperationProcessingError')

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { h } from 'preact';
 import type { Core } from '../../core/index.js';
+import { ProviderRedirectPage } from '../views/provider-redirect-page.js';
 import {
   askToAuthenticateAgain,
   checkSessionCsrf,
@@ -12,6 +14,7 @@ import {
   safeNextPath,
   setSessionCookie,
 } from './page-session.js';
+import { sendPage } from './respond.js';
 
 /** Ties a sign-in sent to a provider to the browser that sent it (login CSRF, RFC 6749 §10.12). */
 const BROWSER_COOKIE = 'twofold_idp';
@@ -79,7 +82,7 @@ export async function externalSignInRoutes(app: FastifyInstance, { core }: { cor
       return askToAuthenticateAgain(reply, error, '/account');
     }
     setBrowserCookie(reply, core, started.browserToken);
-    return reply.redirect(started.url, 303);
+    return sendPage(reply, h(ProviderRedirectPage, { providerName: started.providerName, url: started.url }));
   });
 
   app.post<{ Params: { id: string } }>('/account/identity-providers/:id/unlink', async (request, reply) => {
