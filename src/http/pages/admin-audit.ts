@@ -12,6 +12,8 @@ const PAGE_SIZE = 50;
 export const AUDIT_EVENT_TYPES = [
   'login.succeeded',
   'login.failed',
+  'external_login.succeeded',
+  'external_login.failed',
   'logout',
   'step_up.succeeded',
   'step_up.failed',
@@ -43,6 +45,11 @@ export const AUDIT_EVENT_TYPES = [
   'service.updated',
   'service.removed',
   'service.secret_rotated',
+  'idp.linked',
+  'idp.unlinked',
+  'idp.added',
+  'idp.updated',
+  'idp.removed',
 ] as const satisfies readonly AuditEventType[];
 
 /** /admin/audit: every event, newest first, filtered by user and event type. */

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { adminAuditRoutes } from './admin-audit.js';
+import { adminIdentityProviderRoutes } from './admin-identity-providers.js';
 import { adminServiceRoutes } from './admin-services.js';
 import { requireAdmin } from './admin-session.js';
 import { adminUserRoutes } from './admin-users.js';
 
-/** The administration pages: users, services and the audit log. Non-administrators get 403. */
+/** The administration pages: users, services, identity providers and the audit log. Non-administrators get 403. */
 export async function adminPageRoutes(app: FastifyInstance, options: { core: Core }): Promise<void> {
   app.get('/admin', async (request, reply) => {
     const session = await requireAdmin(options.core, request, reply);
@@ -14,5 +15,6 @@ export async function adminPageRoutes(app: FastifyInstance, options: { core: Cor
   });
   await app.register(adminUserRoutes, options);
   await app.register(adminServiceRoutes, options);
+  await app.register(adminIdentityProviderRoutes, options);
   await app.register(adminAuditRoutes, options);
 }

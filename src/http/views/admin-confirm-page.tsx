@@ -1,4 +1,4 @@
-import { AdminNav } from './admin-nav.js';
+import { AdminNav, type AdminSection } from './admin-nav.js';
 import { CsrfField, Layout, type Viewer } from './layout.js';
 
 export interface AdminConfirmPageProps {
@@ -12,7 +12,7 @@ export interface AdminConfirmPageProps {
   readonly fields?: Readonly<Record<string, string>>;
   /** What will happen, in plain words. */
   readonly explanation: string;
-  readonly section?: 'users' | 'services';
+  readonly section?: Exclude<AdminSection, 'audit'>;
 }
 
 /** "Are you sure?" before an administrator's action that cannot be undone. */

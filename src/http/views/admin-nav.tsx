@@ -1,5 +1,8 @@
-/** The administration's own menu, under the page header: users, services and the audit log. */
-export function AdminNav({ current }: { current: 'users' | 'services' | 'audit' }) {
+/** The parts of the administration, each a link in its menu. */
+export type AdminSection = 'users' | 'services' | 'identity-providers' | 'audit';
+
+/** The administration's own menu, under the page header: users, services, identity providers and the audit log. */
+export function AdminNav({ current }: { current: AdminSection }) {
   return (
     <nav aria-label="Administration">
       <ul>
@@ -16,6 +19,14 @@ export function AdminNav({ current }: { current: 'users' | 'services' | 'audit' 
         <li>
           <a href="/admin/services" aria-current={current === 'services' ? 'page' : undefined}>
             Services
+          </a>
+        </li>
+        <li>
+          <a
+            href="/admin/identity-providers"
+            aria-current={current === 'identity-providers' ? 'page' : undefined}
+          >
+            Identity providers
           </a>
         </li>
         <li>
