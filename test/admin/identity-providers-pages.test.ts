@@ -104,15 +104,31 @@ describe('"Add identity provider"', () => {
     const fieldLabels = labels(page.html);
     expect(fieldLabels.get('issuer')).toBe('Issuer');
     expect(fieldLabels.get('client_secret')).toBe('Client secret');
-    expect(fieldLabels.get('mfa_policy_trust_provider')).toBe(
-      "Trust the provider No Twofold code is asked, which is convenient, but an account is then only as safe as the provider's own sign-in, which may be a password alone.",
-    );
-    expect(fieldLabels.get('mfa_policy_trust_provider_mfa')).toBe(
-      'Trust the provider\'s MFA The Twofold code is skipped only when the provider\'s ID token reports multi-factor (amr "mfa", or one of the acr values below), so you rely on the provider reporting it truthfully, and everyone else is asked for a Twofold factor.',
-    );
-    expect(fieldLabels.get('mfa_policy_always_twofold')).toBe(
-      'Always require a Twofold factor A Twofold factor is asked after every sign-in with the provider, the strongest choice, but people who have none cannot sign in this way.',
-    );
+    const hint = (id: string) =>
+      text(new RegExp(`<small id="${id}">([^<]*)</small>`).exec(page.html)?.[1] ?? '');
+    for (const [policy, label, tradeOff] of [
+      [
+        'trust_provider',
+        'Trust the provider',
+        "No Twofold code is asked, which is convenient, but an account is then only as safe as the provider's own sign-in, which may be a password alone.",
+      ],
+      [
+        'trust_provider_mfa',
+        "Trust the provider's MFA",
+        'The Twofold code is skipped only when the provider\'s ID token reports multi-factor (amr "mfa", or one of the acr values below), so you rely on the provider reporting it truthfully, and everyone else is asked for a Twofold factor.',
+      ],
+      [
+        'always_twofold',
+        'Always require a Twofold factor',
+        'A Twofold factor is asked after every sign-in with the provider, the strongest choice, but people who have none cannot sign in this way.',
+      ],
+    ] as const) {
+      expect(fieldLabels.get(`mfa_policy_${policy}`)).toBe(label);
+      expect(page.html).toMatch(
+        new RegExp(`id="mfa_policy_${policy}"[^>]*aria-describedby="mfa-policy-${policy}-hint"`),
+      );
+      expect(hint(`mfa-policy-${policy}-hint`)).toBe(tradeOff);
+    }
     // The default for a new provider is the issue's (seed 003's) behaviour.
     expect(page.html).toMatch(/id="mfa_policy_trust_provider"[^>]*checked/);
     expect(page.html).toMatch(/id="matching_linked"[^>]*checked/);

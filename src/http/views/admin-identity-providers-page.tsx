@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import type { AccountMatching, IdentityProviderSummary, ProviderMfaPolicy } from '../../core/index.js';
 import { AdminNav } from './admin-nav.js';
 import { formatTime } from './format.js';
@@ -298,18 +299,20 @@ export function AdminIdentityProviderFormPage({
         <fieldset>
           <legend>Accounts</legend>
           {(Object.keys(MATCHING_LABELS) as AccountMatching[]).map((matching) => (
-            <label key={matching} for={`matching_${matching}`}>
-              <input
-                id={`matching_${matching}`}
-                type="radio"
-                name="matching"
-                value={matching}
-                checked={values.matching === matching}
-                aria-describedby={`matching-${matching}-hint`}
-              />
-              {MATCHING_LABELS[matching].label}{' '}
+            <Fragment key={matching}>
+              <label for={`matching_${matching}`}>
+                <input
+                  id={`matching_${matching}`}
+                  type="radio"
+                  name="matching"
+                  value={matching}
+                  checked={values.matching === matching}
+                  aria-describedby={`matching-${matching}-hint`}
+                />
+                {MATCHING_LABELS[matching].label}
+              </label>
               <small id={`matching-${matching}-hint`}>{MATCHING_LABELS[matching].hint}</small>
-            </label>
+            </Fragment>
           ))}
         </fieldset>
         <label for="email_domains">E-mail domains for new accounts</label>
@@ -327,18 +330,20 @@ export function AdminIdentityProviderFormPage({
         <fieldset>
           <legend>Second factor</legend>
           {(Object.keys(PROVIDER_POLICIES) as ProviderMfaPolicy[]).map((policy) => (
-            <label key={policy} for={`mfa_policy_${policy}`}>
-              <input
-                id={`mfa_policy_${policy}`}
-                type="radio"
-                name="mfa_policy"
-                value={policy}
-                checked={values.mfaPolicy === policy}
-                aria-describedby={`mfa-policy-${policy}-hint`}
-              />
-              {PROVIDER_POLICIES[policy].label}{' '}
+            <Fragment key={policy}>
+              <label for={`mfa_policy_${policy}`}>
+                <input
+                  id={`mfa_policy_${policy}`}
+                  type="radio"
+                  name="mfa_policy"
+                  value={policy}
+                  checked={values.mfaPolicy === policy}
+                  aria-describedby={`mfa-policy-${policy}-hint`}
+                />
+                {PROVIDER_POLICIES[policy].label}
+              </label>
               <small id={`mfa-policy-${policy}-hint`}>{PROVIDER_POLICIES[policy].tradeOff}</small>
-            </label>
+            </Fragment>
           ))}
         </fieldset>
         <label for="mfa_acr_values">acr values that count as MFA</label>
