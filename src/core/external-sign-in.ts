@@ -77,7 +77,8 @@ export interface ExternalSignInDependencies {
   readonly providers: IdentityProviders;
 }
 
-const verifierContext = (stateHash: string) => `idp-code-verifier:${stateHash}`;
+/** The sealing context of a sign-in's PKCE code verifier: binds the ciphertext to its row. */
+export const codeVerifierContext = (stateHash: string) => `idp-code-verifier:${stateHash}`;
 
 /** A refusal with a page of its own; recorded in the audit log with `reason`. */
 class Refusal extends TwofoldError {
@@ -143,7 +144,7 @@ export class ExternalSignIn {
       browser_hash: hashToken(browserToken),
       purpose: input.purpose,
       user_id: input.purpose === 'link' ? (input.session?.user.id ?? null) : null,
-      verifier_sealed: keyring.seal(checks.codeVerifier, verifierContext(stateHash)),
+      verifier_sealed: keyring.seal(checks.codeVerifier, codeVerifierContext(stateHash)),
       nonce: checks.nonce,
       next: input.next ?? null,
       created_at: now,
@@ -189,7 +190,7 @@ export class ExternalSignIn {
         state,
         nonce: pending.nonce,
         codeVerifier: keyring
-          .unseal(pending.verifier_sealed, verifierContext(pending.state_hash))
+          .unseal(pending.verifier_sealed, codeVerifierContext(pending.state_hash))
           .toString('utf8'),
       };
       const claims = await this.redeem(provider, input.callbackUrl, checks);

@@ -1,6 +1,8 @@
 import { type Keyring, SealError } from '../security/index.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
+import { codeVerifierContext } from './external-sign-in.js';
+import { clientSecretContext } from './identity-providers.js';
 import { COOKIE_KEY, COOKIE_KEY_CONTEXT, signingKeyContext } from './signing-keys.js';
 
 const KEY_CHECK = 'master_key_check';
@@ -75,6 +77,22 @@ export async function resealAll(store: Store, keyring: Keyring, clock: Clock): P
         keyring.reseal(key.private_jwk_sealed, signingKeyContext(key.kid)),
       );
     }
+    const providers = (await tx.identityProviders.list()).filter((p) => p.client_secret_sealed !== null);
+    for (const provider of providers) {
+      await tx.identityProviders.update(provider.id, {
+        client_secret_sealed: keyring.reseal(
+          provider.client_secret_sealed as string,
+          clientSecretContext(provider.id),
+        ),
+      });
+    }
+    // Sign-ins under way (ten minutes at most) keep working across the rotation.
+    for (const signIn of await tx.identityProviders.listSignIns()) {
+      await tx.identityProviders.resealSignIn(
+        signIn.state_hash,
+        keyring.reseal(signIn.verifier_sealed, codeVerifierContext(signIn.state_hash)),
+      );
+    }
     const cookieKey = await tx.meta.get(COOKIE_KEY);
     if (cookieKey !== undefined) await tx.meta.set(COOKIE_KEY, keyring.reseal(cookieKey, COOKIE_KEY_CONTEXT));
     const check = await tx.meta.get(KEY_CHECK);
@@ -85,9 +103,9 @@ export async function resealAll(store: Store, keyring: Keyring, clock: Clock): P
     await tx.audit.append({
       type: 'keys.rotated',
       at: clock.now(),
-      detail: { keyId: keyring.currentKeyId, resealed: rows.length + signingKeys.length },
+      detail: { keyId: keyring.currentKeyId, resealed: rows.length + signingKeys.length + providers.length },
     });
-    return rows.length + signingKeys.length;
+    return rows.length + signingKeys.length + providers.length;
   });
   return { resealed, keyId: keyring.currentKeyId };
 }

@@ -133,6 +133,18 @@ export class IdentityProviderRepository {
     return row;
   }
 
+  async listSignIns(): Promise<ExternalSignInRow[]> {
+    return this.db.selectFrom('external_sign_ins').selectAll().orderBy('state_hash').execute();
+  }
+
+  async resealSignIn(stateHash: string, verifierSealed: string): Promise<void> {
+    await this.db
+      .updateTable('external_sign_ins')
+      .set({ verifier_sealed: verifierSealed })
+      .where('state_hash', '=', stateHash)
+      .execute();
+  }
+
   async removeExpiredSignIns(now: number): Promise<void> {
     await this.db.deleteFrom('external_sign_ins').where('expires_at', '<=', now).execute();
   }

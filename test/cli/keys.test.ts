@@ -86,6 +86,53 @@ describe('twofold keys rotate', () => {
     expect((await runCli(['user', 'show', 'alice', '--data-dir', dir.path])).code).toBe(0);
   });
 
+  it("re-seals identity providers' client secrets and the code verifiers of sign-ins under way", async () => {
+    expect((await runCli(['keys', 'rotate', '--data-dir', dir.path])).code).toBe(0);
+    const oldKeys = keysInFile(dir.path);
+    await withCore(dir.path, oldKeys, async (core) => {
+      // Inserted as the use case would, without its discovery fetch: this test is about sealing.
+      await core.store.identityProviders.insert({
+        id: 'idp-1',
+        slug: 'corp',
+        name: 'Corp',
+        issuer: 'https://login.example.com',
+        client_id: 'twofold',
+        client_secret_sealed: core.keyring.seal('provider-secret', 'idp-client-secret:idp-1'),
+        scopes: 'openid',
+        matching: 'linked',
+        mfa_policy: 'trust_provider',
+        created_at: 1,
+        updated_at: 1,
+      });
+      await core.store.identityProviders.insertSignIn({
+        state_hash: 'state-hash',
+        provider_id: 'idp-1',
+        browser_hash: 'browser-hash',
+        purpose: 'login',
+        user_id: null,
+        verifier_sealed: core.keyring.seal('the-verifier', 'idp-code-verifier:state-hash'),
+        nonce: 'n',
+        next: null,
+        created_at: Date.now(),
+        expires_at: Date.now() + 600_000,
+      });
+    });
+
+    const result = await runCli(['keys', 'rotate', '--data-dir', dir.path]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Re-sealed 1 secret\(s\)/);
+
+    await withCore(dir.path, keysInFile(dir.path), async (core) => {
+      const provider = await core.store.identityProviders.findById('idp-1');
+      expect(core.keyring.isSealedWithCurrentKey(provider!.client_secret_sealed!)).toBe(true);
+      expect(core.identityProviders.clientSecretOf(provider!)).toBe('provider-secret');
+      const [signIn] = await core.store.identityProviders.listSignIns();
+      expect(core.keyring.unseal(signIn!.verifier_sealed, 'idp-code-verifier:state-hash').toString()).toBe(
+        'the-verifier',
+      );
+    });
+  });
+
   it('with TWOFOLD_MASTER_KEY, re-seals under the first key given and says the others can go', async () => {
     const oldKey = (await runCli(['keys', 'generate'])).stdout.trim();
     const newKey = (await runCli(['keys', 'generate'])).stdout.trim();
