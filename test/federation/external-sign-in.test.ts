@@ -301,7 +301,10 @@ describe('Sign in with an external identity provider', () => {
     expect(await page.locator('main').textContent()).toContain('Your account is now linked to Staff');
     expect((await lastAudit('idp.linked'))?.detail).toMatchObject({ provider: 'Staff', by: 'person' });
 
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Log out' }).first().click()]);
+    await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: 'Log out' }).first().click(),
+    ]);
     // Still signed in at the provider: "Sign in with Staff" comes straight back, signed in here.
     await page.goto(`${twofold.url}/login`);
     const back = page.waitForResponse((r) => isCallback('staff')(new URL(r.url())));
@@ -334,6 +337,14 @@ describe('Sign in with an external identity provider', () => {
     await page.waitForLoadState();
     expect(await page.locator('main').textContent()).toContain('your only way to sign in');
     expect(await admin.core.store.identityProviders.listLinksOfUser(olga!.id)).toHaveLength(1);
+    // A service that requires MFA: olga has no second factor to step up with, so a page says so.
+    const config = await relyingParty(twofold.url, vault.clientId, vault.secret);
+    const request = await authorizationRequest(config, service);
+    service.arrived.length = 0;
+    const refused = await page.goto(request.url.href);
+    expect(refused?.status()).toBe(403);
+    expect(await page.locator('h1').textContent()).toBe('Vault needs two-factor authentication');
+    expect(service.arrived).toEqual([]);
     await context.close();
 
     await configure('staff', { emailDomains: ['other.test'] });
