@@ -343,6 +343,15 @@ export class ExternalSignIn {
     const existing = await store.users.findByEmail(claims.email);
     if (existing) {
       if (existing.disabled === 1) throw disabledAccount();
+      // Whoever controls the provider controls its addresses: an administrator's account is
+      // linked only by its owner, from the account page.
+      if (existing.is_admin === 1) {
+        throw new Refusal(
+          'admin_not_matched',
+          'forbidden',
+          `The account with the address ${claims.email} is an administrator's, and administrators' accounts are never matched by e-mail. Log in with your password, then link ${provider.name} from your account page.`,
+        );
+      }
       await this.insertLink(provider, claims, existing.id);
       return existing;
     }
@@ -505,7 +514,10 @@ export class ExternalSignIn {
     const acrValues = provider.mfa_acr_values ? provider.mfa_acr_values.split(' ') : [];
     const providerMfa =
       claims.amr.includes('mfa') || (claims.acr !== undefined && acrValues.includes(claims.acr));
+    // Administrators always prove a Twofold factor too: the provider's word is not enough for
+    // an account that can change everyone's.
     const askTwofold =
+      user.is_admin === 1 ||
       provider.mfa_policy === 'always_twofold' ||
       (provider.mfa_policy === 'trust_provider_mfa' && !providerMfa);
     const record: ExternalSignInRecord = {
@@ -527,9 +539,11 @@ export class ExternalSignIn {
         throw new Refusal(
           'no_twofold_factor',
           'forbidden',
-          provider.mfa_policy === 'always_twofold'
-            ? `Signing in with ${provider.name} also needs a second factor from this server, and your account has none. Log in with your password to set one up, or ask your administrator.`
-            : `${provider.name} did not report a multi-factor sign-in, so this server asks for its own second factor, and your account has none. Sign in at ${provider.name} with multi-factor authentication, or set up a second factor here first.`,
+          user.is_admin === 1
+            ? `Administrators signing in with ${provider.name} also need a second factor from this server, and your account has none. Log in with your password to set one up.`
+            : provider.mfa_policy === 'always_twofold'
+              ? `Signing in with ${provider.name} also needs a second factor from this server, and your account has none. Log in with your password to set one up, or ask your administrator.`
+              : `${provider.name} did not report a multi-factor sign-in, so this server asks for its own second factor, and your account has none. Sign in at ${provider.name} with multi-factor authentication, or set up a second factor here first.`,
         );
       }
       const pending = await sessions.create({

@@ -151,8 +151,9 @@ export class IdentityProviders {
     }
     if (patch.issuer !== undefined) changes.issuer = checkIssuer(patch.issuer);
     if (patch.clientId !== undefined) changes.client_id = checkClientId(patch.clientId);
-    let secret = row.client_secret_sealed === null ? undefined : this.clientSecretOf(row);
-    if (patch.clientSecret !== undefined) {
+    const storedSecret = row.client_secret_sealed === null ? undefined : this.clientSecretOf(row);
+    let secret = storedSecret;
+    if (patch.clientSecret !== undefined && checkSecret(patch.clientSecret) !== storedSecret) {
       secret = checkSecret(patch.clientSecret);
       changes.client_secret_sealed =
         secret === undefined ? null : keyring.seal(secret, clientSecretContext(row.id));
@@ -163,6 +164,10 @@ export class IdentityProviders {
     if (patch.mfaPolicy !== undefined) changes.mfa_policy = checkMfaPolicy(patch.mfaPolicy);
     if (patch.mfaAcrValues !== undefined)
       changes.mfa_acr_values = checkAcrValues(patch.mfaAcrValues).join(' ');
+    // A form sends every field: what equals the stored value is no change (and needs no discovery).
+    for (const key of Object.keys(changes) as (keyof IdentityProviderRow)[]) {
+      if (key !== 'client_secret_sealed' && changes[key] === row[key]) delete changes[key];
+    }
     if (changes.issuer !== undefined || changes.client_id !== undefined) {
       await checkDiscovery(changes.issuer ?? row.issuer, changes.client_id ?? row.client_id, secret);
     }
@@ -272,7 +277,7 @@ async function checkDiscovery(
     throw new TwofoldError(
       'invalid_input',
       `Twofold could not read the OpenID Connect discovery document of "${issuer}" ` +
-        `(${issuer.replace(/\/$/, '')}/.well-known/openid-configuration): ${error.message} ` +
+        `(${issuer.replace(/\/$/, '')}/.well-known/openid-configuration): ${error.message.replace(/\.?$/, '.')} ` +
         'Check the issuer URL: it must be exactly the provider\'s "issuer", reachable from this server.',
       { field: 'issuer' },
     );

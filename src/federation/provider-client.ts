@@ -159,7 +159,10 @@ function classify(error: unknown): ProviderError {
   }
   if (error instanceof client.WWWAuthenticateChallengeError) {
     // A 401 from the token endpoint: the provider did not accept Twofold's client credentials.
-    return new ProviderError('refused', `The provider refused Twofold's client credentials (HTTP ${error.status}).`);
+    return new ProviderError(
+      'refused',
+      `The provider refused Twofold's client credentials (HTTP ${error.status}).`,
+    );
   }
   if (
     error instanceof client.ClientError ||

@@ -100,7 +100,9 @@ describe('twofold keys rotate', () => {
         client_secret_sealed: core.keyring.seal('provider-secret', 'idp-client-secret:idp-1'),
         scopes: 'openid',
         matching: 'linked',
+        email_domains: '',
         mfa_policy: 'trust_provider',
+        mfa_acr_values: '',
         created_at: 1,
         updated_at: 1,
       });

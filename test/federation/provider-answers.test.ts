@@ -126,6 +126,54 @@ describe('answers from an external identity provider', () => {
     expect(text((await browser.get('/login')).html)).toContain('Enter the 6-digit code');
   });
 
+  it('administrators: never matched by e-mail, and always asked for a Twofold factor', async () => {
+    await t.core.identityProviders.update('corp', { mfaPolicy: 'trust_provider' }, 'cli');
+    const root = await t.createUser('root', undefined, { isAdmin: true });
+    idp.claims = { sub: 'person-5', email: 'root@example.test', amr: ['pwd', 'otp', 'mfa'] };
+    let { answer, page, browser } = await signIn();
+    expect(answer.status).toBe(403);
+    expect(page).toContain("administrator's");
+    expect(browser.sessionToken).toBeUndefined();
+    expect(await lastFailure()).toMatchObject({ reason: 'admin_not_matched' });
+
+    // Linked by its owner, the provider signs the administrator in only with a Twofold code.
+    await t.enrollTotp(root);
+    await t.store.identityProviders.insertLink({
+      provider_id: (await t.store.identityProviders.findBySlug('corp'))!.id,
+      subject: 'person-5',
+      user_id: root.id,
+      email: 'root@example.test',
+      linked_at: t.clock.now(),
+      last_used_at: null,
+    });
+    ({ answer, browser } = await signIn());
+    expect(answer.location).toBe('/login');
+    expect((await t.core.sessions.resolve(browser.sessionToken))?.row.stage).toBe('password');
+  });
+
+  it('a change that repeats the stored values changes nothing and fetches nothing', async () => {
+    const before = await t.core.identityProviders.show('corp');
+    await idp.close();
+    try {
+      const after = await t.core.identityProviders.update(
+        'corp',
+        {
+          issuer: before.issuer,
+          clientId: before.clientId,
+          clientSecret: 's3cret',
+          mfaPolicy: 'always_twofold',
+        },
+        'cli',
+      );
+      expect(after.mfaPolicy).toBe('always_twofold');
+      const events = await t.store.audit.list({ limit: 5 });
+      const updated = events.find((e) => e.type === 'idp.updated');
+      expect(JSON.parse(String(updated?.detail))).toMatchObject({ changed: 'mfa_policy' });
+    } finally {
+      idp = await startScriptedIdp('twofold', idp.issuer);
+    }
+  });
+
   it('an issuer with no discovery document is refused when saved, with what to check', async () => {
     await expect(
       t.core.identityProviders.add(

@@ -17,7 +17,8 @@ export interface ScriptedIdp {
   close(): Promise<void>;
 }
 
-export async function startScriptedIdp(clientId: string): Promise<ScriptedIdp> {
+/** `at`: an issuer URL of an earlier one, to come back on its port. */
+export async function startScriptedIdp(clientId: string, at?: string): Promise<ScriptedIdp> {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'scripted', alg: 'ES256', use: 'sig' };
   const codes = new Map<string, { nonce: string }>();
@@ -92,7 +93,9 @@ export async function startScriptedIdp(clientId: string): Promise<ScriptedIdp> {
         return json({ error: 'not_found' }, 404);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(at ? Number(new URL(at).port) : 0, '127.0.0.1', resolve),
+  );
   const address = server.address();
   issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return idp;
