@@ -1,4 +1,4 @@
-// What the PostgreSQL suite runs raw as its ceiling, and behind bare Fastify as the floor (pg.ts).
+// What the PostgreSQL suite runs raw as its ceiling, and behind bare Fastify as the floor (suites/pg.ts).
 
 /** The conditional UPDATE that records an accepted TOTP step. */
 export const ACCEPT_STEP =

@@ -3,7 +3,7 @@
 //
 // Why not in the bench process: libuv sizes its pool once, when it is first used, and the bench
 // process has the default four threads. Four hashes at a time on two cores verify fewer a second
-// than two (10–15% fewer in alternating runs; bench/findings.md, eighth pass), so a ceiling
+// than two (10–15% fewer in alternating runs), so a ceiling
 // measured there understates the limit the login goal is set against.
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';

@@ -5,7 +5,7 @@
 // its token's hash and then runs the accepted-step UPDATE with a step higher than any before
 // (pool of 10, as `twofold serve`), on the rows of the bench users FLOOR_FROM … FLOOR_FROM +
 // FLOOR_COUNT - 1 — the least a verification against shared state must do: authenticate the
-// token, record the step. No user, counter, secret, audit or proof (bench/pg.ts).
+// token, record the step. No user, counter, secret, audit or proof (bench/suites/pg.ts).
 //
 // With SQLITE_FILE, the same floor on SQLite (the http suite): both statements on a copy of the
 // bench database, the UPDATEs of one event-loop turn committed together, with no fsync at all

@@ -40,7 +40,7 @@ export async function bulkLoadSqlite(dataDir: string, count: number, from = 0): 
   const db = new SQLite(join(dataDir, 'twofold.db'));
   // Safe only because a failed load is thrown away: no journal and no fsync; the kernel writes
   // the file back on its own. (Flushing it before the growth suite measured made no difference
-  // there: bench/findings.md, tenth pass.)
+  // there.)
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
@@ -61,7 +61,7 @@ export async function bulkLoadSqlite(dataDir: string, count: number, from = 0): 
   db.pragma('journal_mode = WAL');
   // No ANALYZE: the server never runs it, and with the statistics it leaves (better-sqlite3 is
   // built with STAT4) SQLite re-prepares a statement whenever a bound value might change its
-  // plan: every hot statement, every call, ~10-15% of a verification's CPU (bench/findings.md).
+  // plan: every hot statement, every call, ~10-15% of a verification's CPU.
   db.close();
   const seconds = (performance.now() - started) / 1000;
   return { users: count, seconds, usersPerSecond: count / seconds };

@@ -1,5 +1,6 @@
-// What the HTTP suites share: child servers, load runs with autocannon, fresh TOTP codes per
-// request, resident memory, medians and tables.
+// The measurement code every suite shares: what a suite answers, child servers, load runs with
+// autocannon, fresh TOTP codes per request, cases measured in rotating rounds, CPU time and
+// resident memory, medians and tables. It imports no suite: suites (bench/suites/) import it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,28 @@ import { jsonPost, RawHttpConnection } from './raw-http.js';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+
+// ---- what a suite answers (bench/run.ts runs `run()` of each) -------------------------------
+
+/** What every suite module exports: `export async function run(): Promise<SuiteResult>`. */
+export interface SuiteResult {
+  /** Printed under the suite's heading. */
+  readonly table: string;
+  /** Written to bench/results/<suite>.json, beside `machine`. */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The suite's speed goals and whether this run met them. */
+  readonly goals: readonly Goal[];
+}
+
+export interface Goal {
+  readonly description: string;
+  readonly met: boolean;
+  /** The measured figure, e.g. "1.52×". */
+  readonly measured: string;
+}
+
+/** `BENCH_QUICK=1` shortens every run, to try a suite out; its figures are not the report's. */
+export const QUICK = process.env.BENCH_QUICK === '1';
 
 /** Load-generator connections for every HTTP case (issue 9). */
 export const CONNECTIONS = 50;
@@ -228,8 +251,8 @@ function statusMegabytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /**
  * The peak of a process's resident set from now until stopped: the kernel's high-water mark
  * (VmHWM), reset at the start through `/proc/<pid>/clear_refs`. Sampling VmRSS every 100 ms
- * missed the top of short peaks by 1–3 MB: two argon2 hashes map 19 MiB each for ~15 ms
- * (bench/findings.md, thirteenth pass). Where the mark cannot be reset, it samples as before.
+ * missed the top of short peaks by 1–3 MB: two argon2 hashes map 19 MiB each for ~15 ms.
+ * Where the mark cannot be reset, it samples as before.
  */
 export function sampleRss(pid: number): () => number {
   try {
@@ -470,7 +493,7 @@ export const betterAuthSecret = (index: number): string =>
  * next request when the last is answered), but each connection from its own loopback address
  * (127.0.0.2, .3, …): `connections` clients on as many machines, as far as the server can tell.
  * Over `RawHttpConnection`, which costs the shared CPU far less than `http.request`.
- * For login, whose per-address throttle counts attempts in flight (see docs/performance.md).
+ * For login, whose per-address throttle counts attempts in flight.
  */
 export async function loadFromAddresses(options: {
   readonly url: string;
@@ -565,4 +588,156 @@ export async function settle(pid: number): Promise<void> {
     if (now - before < 0.01) return;
     before = now;
   }
+}
+
+// ---- cases measured side by side ------------------------------------------------------------
+
+/** Rounds of every case, in rotating order; each figure is the median of the rounds. */
+export const ROUNDS = 3;
+/** Seconds of load a case gets in each round. */
+export const SECONDS = QUICK ? 2 : 5;
+/**
+ * A fresh server answers its first second of load at a third of its later rate while V8 compiles
+ * the path: in 1 s windows, 1,054, 566, 358, then ~320 µs of CPU a verification from the fourth
+ * second on (1,000 users; 100,000 alike). Two seconds left the tail of that in the first round.
+ */
+export const WARMUP_SECONDS = QUICK ? 1 : 5;
+
+/**
+ * Long enough for V8 to optimize the login path. It compiles a function with TurboFan after
+ * thousands of calls, which the verify load makes in a second and the login load, at ~110 a
+ * second, in about 30 s: until then much of the login's JavaScript runs in the baseline tier and
+ * the compiler threads work beside it. Measured in 5 s windows on a fresh server: the main
+ * thread's CPU per login fell from 2.2 ms to ~1.5 ms by 30 s, then held. A server under
+ * sustained login load runs optimized code; so does the measurement.
+ */
+export const LOGIN_WARMUP_SECONDS = QUICK ? 3 : 30;
+
+export interface Case {
+  readonly name: string;
+  readonly server: ChildServer;
+  /**
+   * Where the work does not run in `server` (raw ceilings): the CPU seconds used so far by what
+   * runs it — this process, or a process of its own. Such a case leaves no backlog in a server.
+   */
+  readonly workCpuSeconds?: () => number;
+  /** Runs one measured load; returns its result. */
+  measure(seconds: number): Promise<LoadResult>;
+  /** The database server's CPU seconds so far, where it runs beside us (PostgreSQL). */
+  readonly databaseCpuSeconds?: () => number;
+  /**
+   * This case's warm-up, where it needs another than the suite's: a native ceiling has no
+   * JavaScript to compile, a login path needs far longer.
+   */
+  readonly warmupSeconds?: number;
+}
+
+export interface CaseStats {
+  readonly name: string;
+  readonly perSecond: number;
+  readonly p99Millis: number;
+  readonly failures: number;
+  /** CPU time of the server process per successful request (µs), median of the runs. */
+  readonly serverCpuMicros: number;
+  /** CPU time of the database server per successful request (µs), when the case measures it. */
+  readonly databaseCpuMicros?: number;
+  readonly runs: readonly {
+    readonly perSecond: number;
+    readonly p99Millis: number;
+    readonly failures: number;
+    readonly serverCpuMicros: number;
+    readonly databaseCpuMicros?: number;
+  }[];
+}
+
+/** Warms every case up, then runs `rounds` rounds with the cases in rotating order. */
+export async function measureCases(
+  cases: readonly Case[],
+  options: { rounds?: number; seconds?: number; warmupSeconds?: number } = {},
+): Promise<CaseStats[]> {
+  const rounds = options.rounds ?? ROUNDS;
+  const seconds = options.seconds ?? SECONDS;
+  for (const c of cases) {
+    const warmup = c.warmupSeconds ?? options.warmupSeconds ?? WARMUP_SECONDS;
+    const warm = await c.measure(warmup);
+    log(`warm-up ${c.name} (${warmup} s): ${describeRun(warm)}`);
+    if (!c.workCpuSeconds) await settle(c.server.process.pid!);
+  }
+  const runs = new Map<Case, (LoadResult & { serverCpuMicros: number; databaseCpuMicros?: number })[]>(
+    cases.map((c) => [c, []]),
+  );
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(i + r) % cases.length]!;
+      const pid = c.server.process.pid!;
+      const workCpuSeconds = c.workCpuSeconds ?? (() => cpuSeconds(pid));
+      const cpuBefore = workCpuSeconds();
+      const databaseBefore = c.databaseCpuSeconds?.();
+      const result = await c.measure(seconds);
+      const databaseCpu =
+        databaseBefore === undefined ? undefined : (c.databaseCpuSeconds?.() ?? 0) - databaseBefore;
+      const cpu = workCpuSeconds() - cpuBefore;
+      const perOk = (seconds: number) => (result.ok > 0 ? (seconds * 1e6) / result.ok : Number.NaN);
+      const serverCpuMicros = perOk(cpu);
+      const databaseCpuMicros = databaseCpu === undefined ? undefined : perOk(databaseCpu);
+      log(
+        `round ${r + 1} ${c.name}: ${describeRun(result)}, ${Math.round(serverCpuMicros)} µs CPU/request` +
+          (databaseCpuMicros === undefined ? '' : `, database ${Math.round(databaseCpuMicros)} µs`),
+      );
+      if (!c.workCpuSeconds) await settle(pid);
+      runs.get(c)!.push({
+        ...result,
+        serverCpuMicros,
+        ...(databaseCpuMicros === undefined ? {} : { databaseCpuMicros }),
+      });
+    }
+  }
+  return cases.map((c) => {
+    const results = runs.get(c)!;
+    return {
+      name: c.name,
+      perSecond: median(results.map((r) => r.perSecond)),
+      p99Millis: median(results.map((r) => r.p99Millis)),
+      failures: results.reduce((n, r) => n + failures(r), 0),
+      serverCpuMicros: Math.round(median(results.map((r) => r.serverCpuMicros))),
+      ...(c.databaseCpuSeconds
+        ? { databaseCpuMicros: Math.round(median(results.map((r) => r.databaseCpuMicros ?? Number.NaN))) }
+        : {}),
+      runs: results.map((r) => ({
+        perSecond: Math.round(r.perSecond),
+        p99Millis: r.p99Millis,
+        failures: failures(r),
+        serverCpuMicros: Math.round(r.serverCpuMicros),
+        ...(r.databaseCpuMicros === undefined ? {} : { databaseCpuMicros: Math.round(r.databaseCpuMicros) }),
+      })),
+    };
+  });
+}
+
+export function statsTable(stats: readonly CaseStats[], reference?: string): string {
+  const ref = reference ? stats.find((s) => s.name === reference) : undefined;
+  const database = stats.some((s) => s.databaseCpuMicros !== undefined);
+  const rows: string[][] = [
+    [
+      'case (median of rounds)',
+      'ok/s',
+      'p99 ms',
+      'non-2xx',
+      'server CPU µs/ok',
+      ...(database ? ['database CPU µs/ok'] : []),
+      ...(ref ? [`÷ ${ref.name}`] : []),
+    ],
+  ];
+  for (const s of stats) {
+    rows.push([
+      s.name,
+      fmt(s.perSecond),
+      String(round(s.p99Millis, 1)),
+      String(s.failures),
+      fmt(s.serverCpuMicros),
+      ...(database ? [s.databaseCpuMicros === undefined ? '' : fmt(s.databaseCpuMicros)] : []),
+      ...(ref ? [`${round(s.perSecond / ref.perSecond)}×`] : []),
+    ]);
+  }
+  return formatTable(rows);
 }

@@ -1,45 +1,37 @@
-// `npm run bench [suite …]`: runs the benchmark suites (all by default), prints each one's table,
-// writes bench/results/<suite>.json with the machine it ran on, and regenerates
-// docs/performance.md from every results file there.
+// `npm run bench [suite …]`: runs the benchmark suites (all by default, in about 9 minutes on a
+// 2-core machine), prints each one's table, writes bench/results/<suite>.json with the machine it
+// ran on, and ends with every goal and the time the run took.
+//
+// Each suite is a module of bench/suites/ that exports `run(): Promise<SuiteResult>`; nothing
+// imports a suite but this file, and the suites share only the modules beside this one
+// (harness.ts, cases.ts, fixtures.ts, the peers), so a suite runs alone as well as with the rest.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** What every suite module exports: `export async function run(): Promise<SuiteResult>`. */
-export interface SuiteResult {
-  /** Printed under the suite's heading. */
-  readonly table: string;
-  /** Written to bench/results/<suite>.json, beside `machine`. */
-  readonly data: Readonly<Record<string, unknown>>;
-  /** The suite's speed goals and whether this run met them. */
-  readonly goals: readonly Goal[];
-}
-
-export interface Goal {
-  readonly description: string;
-  readonly met: boolean;
-  /** The measured figure, e.g. "1.52×". */
-  readonly measured: string;
-}
+import type { SuiteResult } from './harness.js';
+import { duration, type SuiteOutcome, summary } from './report.js';
 
 interface Suite {
   run(): Promise<SuiteResult>;
 }
 
-/** Add a suite here: name → module. */
+/** Add a suite here: name → module. A full run takes them in this order. */
 const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
-  otp: () => import('./otp.js'),
-  http: () => import('./http.js'),
-  login: () => import('./login.js'),
-  growth: () => import('./growth.js'),
-  footprint: () => import('./footprint.js'),
-  pg: () => import('./pg.js'),
-  profile: () => import('./profile.js'),
-  instructions: () => import('./instructions.js'),
-  oidc: () => import('./oidc.js'),
+  otp: () => import('./suites/otp.js'),
+  http: () => import('./suites/http.js'),
+  login: () => import('./suites/login.js'),
+  growth: () => import('./suites/growth.js'),
+  footprint: () => import('./suites/footprint.js'),
+  pg: () => import('./suites/pg.js'),
+  oidc: () => import('./suites/oidc.js'),
+  profile: () => import('./suites/profile.js'),
+  instructions: () => import('./suites/instructions.js'),
 };
 
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -51,6 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
+  const started = performance.now();
   const machine = {
     cpu: lscpuModel() ?? cpus()[0]?.model.trim() ?? 'unknown',
     cores: cpus().length,
@@ -61,16 +54,24 @@ async function main(argv: readonly string[]): Promise<number> {
     platform: `${process.platform}-${process.arch}`,
     date: new Date().toISOString(),
   };
-  process.stdout.write(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n`);
+  process.stdout.write(
+    `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}\n` +
+      `suites: ${names.join(' ')}${argv.length === 0 ? ' (all: about 9 minutes on 2 cores)' : ''}\n`,
+  );
+  buildIfStale();
   await mkdir(resultsDir, { recursive: true });
+  const outcomes: SuiteOutcome[] = [];
   for (const name of names) {
     process.stdout.write(`\n== ${name} ==\n`);
     const suite = await SUITES[name]!();
-    const started = {
+    const suiteStarted = performance.now();
+    const at = {
       date: new Date().toISOString(),
       loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
     };
     const result = await suite.run();
+    const seconds = (performance.now() - suiteStarted) / 1000;
+    outcomes.push({ name, seconds, goals: result.goals });
     process.stdout.write(`${result.table}\n`);
     for (const goal of result.goals) {
       process.stdout.write(`${goal.met ? 'met ' : 'MISSED'} ${goal.description}: ${goal.measured}\n`);
@@ -78,13 +79,43 @@ async function main(argv: readonly string[]): Promise<number> {
     const file = `${resultsDir}${name}.json`;
     await writeFile(
       file,
-      `${JSON.stringify({ machine: { ...machine, ...started }, ...result.data, goals: result.goals, table: result.table }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          machine: { ...machine, ...at, suiteSeconds: Math.round(seconds) },
+          ...result.data,
+          goals: result.goals,
+          table: result.table,
+        },
+        null,
+        2,
+      )}\n`,
     );
-    process.stdout.write(`wrote ${file}\n`);
+    process.stdout.write(`${name}: ${duration(seconds)}; wrote ${file}\n`);
   }
-  const { writePerformanceDoc } = await import('./report.js');
-  process.stdout.write(`wrote ${await writePerformanceDoc()}\n`);
+  process.stdout.write(`\n== summary ==\n${summary(outcomes, (performance.now() - started) / 1000)}\n`);
   return 0;
+}
+
+/**
+ * The servers run from dist/ (as `twofold serve` does) while the bulk loader and the in-process
+ * suites import src/: a build older than the sources would measure other code, or refuse a
+ * database the loader migrated further. Builds when a source file is newer than the build.
+ */
+function buildIfStale(): void {
+  const newest = (dir: string): number => {
+    let latest = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+    return latest;
+  };
+  let built = 0;
+  try {
+    built = newest(join(repoRoot, 'dist'));
+  } catch {}
+  if (built >= newest(join(repoRoot, 'src'))) return;
+  process.stdout.write('dist/ is older than src/: npm run build\n');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: 'inherit' });
 }
 
 function lscpuModel(): string | undefined {

@@ -5,12 +5,13 @@
 // (one build counted three times came out within 2%). It is the figure to compare builds by
 // when a change is smaller than the noise of the timed suites. It is not the time: it leaves
 // out the kernel (system calls are a fifth of the main thread's time here) and memory stalls.
-// Under callgrind a server runs ~50 times slower, so this suite counts 2,000 requests each of
+// Under callgrind a server runs ~50 times slower, so this suite counts 1,000 requests each of
 // `twofold serve`, the bare Fastify route (the http suite's ceiling) and its floor.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
+import { BARE_REQUEST, startBare } from '../cases.js';
+import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from '../fixtures.js';
 import {
   type ChildServer,
   CodePlan,
@@ -20,15 +21,22 @@ import {
   type LoadResult,
   load,
   log,
+  QUICK,
   repoRoot,
+  type SuiteResult,
   startTwofold,
   verifyRequests,
-} from './harness.js';
-import { BARE_REQUEST, QUICK, startBare } from './http.js';
-import type { SuiteResult } from './run.js';
+} from '../harness.js';
 
-const WARMUP_REQUESTS = QUICK ? 500 : 6_000;
-const COUNTED_REQUESTS = QUICK ? 300 : 2_000;
+/**
+ * Requests before counting starts: Twofold's path is optimized by V8 after a few thousand (its
+ * count a request falls until then); bare Fastify's one route after far fewer. Under callgrind
+ * each request costs ~2 ms of the run.
+ */
+const WARMUP_REQUESTS = QUICK ? 500 : 4_000;
+const BARE_WARMUP_REQUESTS = QUICK ? 500 : 2_000;
+/** Counted requests: a count is a mean over them, and 1,000 keep the run short. */
+const COUNTED_REQUESTS = QUICK ? 300 : 1_000;
 /** How many of twofold serve's JavaScript functions the table names. */
 const JAVASCRIPT_SHOWN = 12;
 
@@ -41,8 +49,7 @@ const PARTS: readonly (readonly [string, RegExp])[] = [
   ['the socket writes of the answers', /StreamBase::Writev\(/],
   ['hashes (token, HMAC)', /crypto::Hash::OneShotDigest\(/],
   // In about half the runs of any build V8 leaves a literal of Node's process.nextTick on this
-  // runtime path, ~23,000 instructions a request (bench/findings.md, fourteenth pass): compare
-  // counts with and without it apart.
+  // runtime path, ~23,000 instructions a request: compare counts with and without it apart.
   [
     "Node's tick objects through V8's runtime (one of two modes)",
     /Runtime_DefineKeyedOwnPropertyInLiteral\(/,
@@ -161,6 +168,7 @@ async function count(
   name: string,
   start: (wrapper: readonly string[]) => Promise<ChildServer>,
   requests: (server: ChildServer, amount: number) => Promise<LoadResult>,
+  warmupRequests = WARMUP_REQUESTS,
 ): Promise<Counted> {
   const outDir = scratchDir('callgrind');
   const server = await start([
@@ -176,8 +184,8 @@ async function count(
   const pid = String(server.process.pid);
   let counted: LoadResult;
   try {
-    log(`${name}: ${fmt(WARMUP_REQUESTS)} requests uncounted, then ${fmt(COUNTED_REQUESTS)} counted`);
-    await requests(server, WARMUP_REQUESTS);
+    log(`${name}: ${fmt(warmupRequests)} requests uncounted, then ${fmt(COUNTED_REQUESTS)} counted`);
+    await requests(server, warmupRequests);
     execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
     counted = await requests(server, COUNTED_REQUESTS);
     execFileSync('callgrind_control', ['--instr=off', pid], { stdio: 'ignore' });
@@ -240,6 +248,7 @@ export async function run(): Promise<SuiteResult> {
     'bare Fastify (ceiling)',
     (wrapper) => startBare({}, { wrapper, ...underCallgrind }),
     bareLoad,
+    BARE_WARMUP_REQUESTS,
   );
   const floor = await count(
     'bare Fastify: session read + the UPDATE, no fsync (floor)',
@@ -253,6 +262,7 @@ export async function run(): Promise<SuiteResult> {
         { wrapper, ...underCallgrind },
       ),
     bareLoad,
+    BARE_WARMUP_REQUESTS,
   );
   const all = [twofold, bare, floor];
   const rows: string[][] = [['main thread, instructions a request', ...all.map((c) => c.name)]];
@@ -272,7 +282,7 @@ export async function run(): Promise<SuiteResult> {
     data: {
       method:
         `valgrind --tool=callgrind; ${TEMPLATE_USERS.toLocaleString('en-US')} users; ${fmt(WARMUP_REQUESTS)} requests ` +
-        `uncounted, then ${fmt(COUNTED_REQUESTS)} counted at 50 connections; the main thread only (V8's compiler ` +
+        `uncounted (bare Fastify ${fmt(BARE_WARMUP_REQUESTS)}), then ${fmt(COUNTED_REQUESTS)} counted at 50 connections; the main thread only (V8's compiler ` +
         'threads work far more under callgrind than in a real run). Native frames by inclusive count; JavaScript ' +
         "compiled by V8 by exclusive count, named from V8's --perf-basic-prof map.",
       servers: all.map((c) => ({

@@ -9,18 +9,16 @@ import { Agent, createServer, request as httpRequest, type Server } from 'node:h
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
-import { Core, systemClock } from '../src/core/index.js';
-import { buildApp } from '../src/http/app.js';
-import { SESSION_COOKIE } from '../src/http/pages/page-session.js';
-import { compareHashedClientSecret, oidcAdapterFactory } from '../src/oidc/adapter.js';
-import { generateMasterKey, Keyring } from '../src/security/index.js';
-import { migrateToLatest, openDatabase, Store } from '../src/store/index.js';
-import { fmt, formatTable, round } from './harness.js';
-import { QUICK } from './http.js';
-import type { Goal, SuiteResult } from './run.js';
+import { Core, systemClock } from '../../src/core/index.js';
+import { buildApp } from '../../src/http/app.js';
+import { SESSION_COOKIE } from '../../src/http/pages/page-session.js';
+import { compareHashedClientSecret, oidcAdapterFactory } from '../../src/oidc/adapter.js';
+import { generateMasterKey, Keyring } from '../../src/security/index.js';
+import { migrateToLatest, openDatabase, Store } from '../../src/store/index.js';
+import { fmt, formatTable, type Goal, QUICK, round, type SuiteResult } from '../harness.js';
 
-const SECONDS = QUICK ? 2 : 8;
-const WARMUP_SECONDS = QUICK ? 1 : 4;
+const SECONDS = QUICK ? 2 : 4;
+const WARMUP_SECONDS = QUICK ? 1 : 3;
 const IN_FLIGHT = 10;
 const ROUNDS = QUICK ? 1 : 3;
 const REDIRECT_URI = 'https://app.example.com/callback';

@@ -8,15 +8,15 @@ import { generateTOTP, verifyTOTPWithGracePeriod } from '@oslojs/otp';
 import * as OTPAuth from 'otpauth';
 import { type CryptoPlugin, generateSync, verifySync } from 'otplib';
 import speakeasy from 'speakeasy';
-import { encodeBase32, generateTotp, verifyTotp } from '../src/otp/index.js';
-import type { Goal, SuiteResult } from './run.js';
+import { encodeBase32, generateTotp, verifyTotp } from '../../src/otp/index.js';
+import type { Goal, SuiteResult } from '../harness.js';
 
 /**
  * Measurement rounds; the median is reported. Cases take turns within a round, each round
  * starting at another case, so background load and clock-speed changes spread over all cases
  * instead of landing on whichever runs at a fixed position.
  */
-const ROUNDS = 15;
+const ROUNDS = 7;
 const ROUND_MILLIS = 80;
 const WARMUP_MILLIS = 150;
 const BATCH = 64;

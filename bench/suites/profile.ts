@@ -5,25 +5,25 @@
 // by package.
 import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ProfileSummary, summarizeProfile } from './cpu-profile.js';
-import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
+import { loginCase, verifyCase } from '../cases.js';
+import { type ProfileSummary, summarizeProfile } from '../cpu-profile.js';
+import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from '../fixtures.js';
 import {
+  type Case,
   CodePlan,
   describeRun,
   formatTable,
+  LOGIN_WARMUP_SECONDS,
   type LoadResult,
   log,
+  QUICK,
   resultsDir,
+  type SuiteResult,
   startTwofold,
-} from './harness.js';
-import { type Case, QUICK, verifyCase } from './http.js';
-import { loginCase } from './login.js';
-import type { SuiteResult } from './run.js';
+} from '../harness.js';
 
 const WARMUP_SECONDS = QUICK ? 1 : 3;
-/** The login load needs ~30 s before V8 has optimized its path (see login.ts). */
-const LOGIN_WARMUP_SECONDS = QUICK ? 3 : 30;
-const SECONDS = QUICK ? 3 : 8;
+const SECONDS = QUICK ? 3 : 5;
 
 async function profiled(
   label: 'verify' | 'login',

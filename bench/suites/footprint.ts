@@ -1,20 +1,21 @@
 // Footprint (issue 9, item 5): time from `twofold serve` to the first /healthz 200, and resident
 // memory idle and under verify and login load.
-import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
+import { loginCase, verifyCase } from '../cases.js';
+import { scratchDir, sqliteDataDir, TEMPLATE_USERS } from '../fixtures.js';
 import {
   CodePlan,
   failures,
   fmt,
   formatTable,
+  type Goal,
   median,
+  QUICK,
   round,
   rssMegabytes,
+  type SuiteResult,
   sampleRss,
   startTwofold,
-} from './harness.js';
-import { QUICK, verifyCase } from './http.js';
-import { loginCase } from './login.js';
-import type { Goal, SuiteResult } from './run.js';
+} from '../harness.js';
 
 const STARTS = 3;
 const SECONDS = QUICK ? 2 : 5;

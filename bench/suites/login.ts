@@ -2,68 +2,40 @@
 // right after the password, 50 connections, against its limit — argon2id itself, measured raw
 // with @node-rs/argon2 in the same run at the same concurrency — its floor over HTTP (a bare
 // Fastify route that only checks the password), and better-auth's sign-in.
-import { hashPassword } from '../src/security/index.js';
-import { ONE_POOL_THREAD_PER_CORE, startArgon2Ceiling } from './argon2-ceiling.js';
-import { startBetterAuth } from './better-auth-peer.js';
-import { sqliteDataDir, TEMPLATE_USERS } from './fixtures.js';
+import { hashPassword } from '../../src/security/index.js';
+import { ONE_POOL_THREAD_PER_CORE, startArgon2Ceiling } from '../argon2-ceiling.js';
+import { startBetterAuth } from '../better-auth-peer.js';
+import { loginCase, startBare } from '../cases.js';
+import { sqliteDataDir, TEMPLATE_USERS } from '../fixtures.js';
 import {
   BENCH_PASSWORD,
   benchUsername,
+  type Case,
+  type CaseStats,
   type ChildServer,
   CONNECTIONS,
   CodePlan,
   fmt,
+  type Goal,
+  LOGIN_WARMUP_SECONDS,
   load,
-  loadFromAddresses,
+  measureCases,
+  QUICK,
   round,
+  type SuiteResult,
   sampleRss,
   startTwofold,
-} from './harness.js';
-import { type Case, type CaseStats, measureCases, QUICK, startBare, statsTable } from './http.js';
-import type { Goal, SuiteResult } from './run.js';
+  statsTable,
+} from '../harness.js';
 
+/**
+ * Argon2id sets the pace and barely moves between rounds (3% apart in the runs so far, against
+ * 30% for the verify cases), so two longer rounds measure it as well as three short ones.
+ */
+const ROUNDS = 2;
 const SECONDS = QUICK ? 2 : 5;
-/**
- * Long enough for V8 to optimize the login path. It compiles a function with TurboFan after
- * thousands of calls, which the verify load makes in a second and the login load, at ~110 a
- * second, in about 30 s: until then much of the login's JavaScript runs in the baseline tier and
- * the compiler threads work beside it. Measured in 5 s windows on a fresh server: the main
- * thread's CPU per login fell from 2.2 ms to ~1.5 ms by 30 s, then held (bench/findings.md,
- * sixth pass). A server under sustained login load runs optimized code; so does the measurement.
- */
-const WARMUP_SECONDS = QUICK ? 3 : 30;
-
-/**
- * Logins, each with the next fresh code of its user. From 50 loopback addresses by default; from
- * one (autocannon) with `oneAddress`, where the per-address throttle refuses most of them.
- */
-export function loginCase(
-  server: ChildServer,
-  plan: CodePlan,
-  name = 'twofold POST /api/v1/login',
-  oneAddress = false,
-): Case {
-  return {
-    name,
-    server,
-    measure: (seconds) =>
-      (oneAddress ? load : loadFromAddresses)({
-        url: server.url,
-        path: '/api/v1/login',
-        seconds,
-        build: () => {
-          const next = plan.next();
-          if (!next) return undefined;
-          return {
-            body: JSON.stringify({
-              username: benchUsername(next.user),
-              password: `${BENCH_PASSWORD}${next.code}`,
-            }),
-          };
-        },
-      }),
-  };
-}
+/** better-auth's scrypt runs on its event loop, 50 interleaved: the first answers take seconds. */
+const BETTER_AUTH_SECONDS = QUICK ? 4 : 10;
 
 export async function run(): Promise<SuiteResult> {
   const dataDir = await sqliteDataDir('login');
@@ -82,12 +54,15 @@ export async function run(): Promise<SuiteResult> {
       server: serve,
       workCpuSeconds: () => ceilingProcess.cpuSeconds(),
       measure: (seconds) => ceilingProcess.measure(seconds),
+      // Native code on libuv's pool: nothing for V8 to compile.
+      warmupSeconds: QUICK ? 1 : 3,
     };
     let peakRss = 0;
     const plan = new CodePlan({ from: 0, count: TEMPLATE_USERS });
     const ours = loginCase(serve, plan);
     const sampled: Case = {
       ...ours,
+      warmupSeconds: LOGIN_WARMUP_SECONDS,
       measure: async (seconds) => {
         const stop = sampleRss(serve.process.pid!);
         try {
@@ -106,8 +81,7 @@ export async function run(): Promise<SuiteResult> {
           url: betterAuth.url,
           path: '/api/auth/sign-in/email',
           headers: { origin: betterAuth.url },
-          // scrypt runs in JS on its event loop, 50 interleaved: the first answers take seconds.
-          seconds: Math.max(seconds, 10),
+          seconds: Math.max(seconds, BETTER_AUTH_SECONDS),
           timeoutSeconds: 60,
           build: () => {
             const user = signIns++ % 200;
@@ -116,12 +90,15 @@ export async function run(): Promise<SuiteResult> {
             };
           },
         }),
+      // Its sign-ins run at ~15 a second: one short run warms them.
+      warmupSeconds: QUICK ? 2 : 5,
     };
-    const floor = loginCase(floorServer, plan, 'bare Fastify: one argon2id verify (floor)');
-    const stats = await measureCases([sampled, ceiling, floor, peer], {
-      seconds: SECONDS,
-      warmupSeconds: WARMUP_SECONDS,
-    });
+    const floor: Case = {
+      ...loginCase(floorServer, plan, 'bare Fastify: one argon2id verify (floor)'),
+      // One route: V8 has little to compile, argon2 is native.
+      warmupSeconds: QUICK ? 1 : 5,
+    };
+    const stats = await measureCases([sampled, ceiling, floor, peer], { rounds: ROUNDS, seconds: SECONDS });
     const [login, argon2, floorStats, peerStats] = stats as [CaseStats, CaseStats, CaseStats, CaseStats];
     // The same load from one address, as autocannon sends it: the per-address password throttle
     // counts the attempts in flight as failures and refuses the rest (reported, not a goal).
@@ -148,7 +125,7 @@ export async function run(): Promise<SuiteResult> {
       data: {
         method:
           `POST /api/v1/login {username, password: password + current code}, argon2id m=19456 KiB t=2 p=1; ${CONNECTIONS} ` +
-          `keep-alive connections from ${CONNECTIONS} loopback addresses (127.0.0.2…), closed loop; ${WARMUP_SECONDS} s of warm-up each, then ${SECONDS} s runs, 3 rounds, median. Ceiling: @node-rs/argon2 verify of the same hash, ` +
+          `keep-alive connections from ${CONNECTIONS} loopback addresses (127.0.0.2…), closed loop; ${LOGIN_WARMUP_SECONDS} s of warm-up (the ceiling 3 s, the floor 5 s, better-auth 5 s), then ${SECONDS} s runs (better-auth ${BETTER_AUTH_SECONDS} s), ${ROUNDS} rounds, median. Ceiling: @node-rs/argon2 verify of the same hash, ` +
           `${CONNECTIONS} in flight, in a process of its own with one libuv pool thread per core (the server idle meanwhile). Floor: bench/bare-server.ts with LOGIN_HASH, ` +
           'a bare Fastify route that verifies the password with @node-rs/argon2 and answers a token, under the same load, one pool thread per core. better-auth: POST /api/auth/sign-in/email ' +
           'with its default scrypt, for a user with TOTP on (answers twoFactorRedirect; its login then needs verify-totp as well).',
@@ -160,7 +137,7 @@ export async function run(): Promise<SuiteResult> {
         },
         peakRssMegabytes: Math.round(peakRss),
         oneAddress: {
-          description: 'the same login load from a single client address (autocannon), 5 s',
+          description: `the same login load from a single client address (autocannon), ${SECONDS} s`,
           okPerSecond: Math.round(oneAddress.perSecond),
           refused: oneAddress.non2xx,
         },
