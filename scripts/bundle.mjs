@@ -1,6 +1,6 @@
 // Bundles the compiled CLI and server (dist/cli/main.js) with their pure-JavaScript
 // dependencies into dist/twofold.js, which bin/twofold.js runs. Loading ~750 modules one by one
-// took over half of `twofold serve`'s start-up (bench/findings.md); one file loads in a third
+// took over half of `twofold serve`'s start-up (measured with `npm run bench`); one file loads in a third
 // of the time. Left outside: native addons, packages that read files beside their own code,
 // and what the server loads only on first use.
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -69,7 +69,7 @@ export class ApiTokens {
   constructor(private readonly deps: ApiTokensDependencies) {}
 
   /**
-   * A sensitive action (DESIGN.md §4.5): it needs a recent password and, with an active factor,
+   * A sensitive action (security rule 5 in docs/architecture.md): it needs a recent password and, with an active factor,
    * a recent second factor — the token will act without one for months.
    */
   async create(session: ActiveSession, input: NewApiToken): Promise<CreatedApiToken> {

@@ -9,7 +9,7 @@ let lastSecondText = '';
  * A time in milliseconds as ISO 8601 in UTC, exactly as `Date#toISOString` writes it.
  *
  * V8 formats a date through `snprintf`: ~7,000 instructions a call, 1.5% of a verification, which
- * answers with one (bench/findings.md, fourteenth pass). A busy server formats many times a
+ * answers with one (measured with `npm run bench`). A busy server formats many times a
  * second, so the text up to the second is kept from the call before and only the milliseconds
  * are written.
  */

@@ -4,7 +4,7 @@ import { type ActiveSession, RECENT_AUTHENTICATION_MS } from './sessions.js';
 
 /**
  * Sensitive actions (add or remove an authenticator, new backup codes, API tokens, password)
- * need a proof of identity younger than five minutes (DESIGN.md §4.5).
+ * need a proof of identity younger than five minutes (security rule 5 in docs/architecture.md).
  *
  * - In a browser, that is logging in again — password, and a code when the user has an active
  *   factor (seed 000: "You will be asked to login again", then "a 6-digit code from one of

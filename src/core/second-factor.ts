@@ -118,7 +118,7 @@ export class SecondFactor {
 
   /**
    * Backup codes have a counter of their own and pass the 100-failure lock: they are the way
-   * back in for a user whose device is lost or whose codes were guessed at (DESIGN.md §4.3).
+   * back in for a user whose device is lost or whose codes were guessed at (security rule 3 in docs/architecture.md).
    * With 50 secret bits per code the counter only keeps the argon2 work bounded.
    */
   private async verifyBackupCode(

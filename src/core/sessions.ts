@@ -9,7 +9,7 @@ import type { ExternalSignInRecord } from './external-sign-in.js';
 export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;
 /** A password step waiting for its second factor is remembered this long (issue 3). */
 export const PENDING_LOGIN_LIFETIME_MS = 5 * 60_000;
-/** Sensitive actions need a proof of identity younger than this (DESIGN.md §4.5). */
+/** Sensitive actions need a proof of identity younger than this (security rule 5 in docs/architecture.md). */
 export const RECENT_AUTHENTICATION_MS = 5 * 60_000;
 
 export type SessionKind = SessionRow['kind'];
@@ -47,7 +47,7 @@ export interface NewSession {
 
 /**
  * Browser sessions and API login tokens. Ids are 256 random bits; only their SHA-256 is stored,
- * so a database dump holds no usable session (DESIGN.md §4.7).
+ * so a database dump holds no usable session (security rule 7 in docs/architecture.md).
  */
 export class Sessions {
   constructor(

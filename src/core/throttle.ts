@@ -2,7 +2,7 @@ import type { Store, ThrottleSchedule } from '../store/index.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 
-/** DESIGN.md §4.3, in numbers. */
+/** Security rule 3 of docs/architecture.md, in numbers. */
 export const THROTTLE_POLICIES = {
   /** Second-factor failures per user, across all sessions (RFC 4226 §7.3, NIST SP 800-63B §5.2.2). */
   secondFactor: { freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000, lockAfterFailures: 100 },

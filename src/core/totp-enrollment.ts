@@ -17,7 +17,7 @@ import type { ActiveSession } from './sessions.js';
 import { type AuthenticatorSummary, summarizeAuthenticator } from './users.js';
 import { normalizeName } from './validation.js';
 
-/** A device that is not proven within this time is dropped (DESIGN.md §4.4). */
+/** A device that is not proven within this time is dropped (security rule 4 in docs/architecture.md). */
 export const PENDING_AUTHENTICATOR_LIFETIME_MS = 15 * 60_000;
 
 /** What the setup page shows: enough to scan, or to type in by hand. */

@@ -50,7 +50,7 @@ export class WebauthnRegistrations {
   constructor(private readonly deps: WebauthnRegistrationDependencies) {}
 
   /**
-   * Options for `navigator.credentials.create()`. A sensitive action (DESIGN.md §4.5): the
+   * Options for `navigator.credentials.create()`. A sensitive action (security rule 5 in docs/architecture.md): the
    * session must have proven itself in the last five minutes.
    */
   async start(

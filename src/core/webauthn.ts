@@ -117,7 +117,7 @@ export class Webauthn {
 
   /**
    * Checks an assertion by one of the user's keys. Like a code, it is counted by the
-   * second-factor throttle before it is checked (DESIGN.md §4.3), and every refusal is audited.
+   * second-factor throttle before it is checked (security rule 3 in docs/architecture.md), and every refusal is audited.
    */
   async verifySecondFactor(
     user: UserRow,
@@ -162,7 +162,7 @@ export class Webauthn {
     return session;
   }
 
-  /** A fresh second factor inside a session, before a sensitive action (DESIGN.md §4.5). */
+  /** A fresh second factor inside a session, before a sensitive action (security rule 5 in docs/architecture.md). */
   async stepUp(
     session: ActiveSession,
     response: AuthenticationResponseJSON,
@@ -255,7 +255,7 @@ export class Webauthn {
       throw outcome.error;
     }
     // The key is proven. A second factor blocked or locked by wrong codes holds for it too
-    // (DESIGN.md §4.3), and only its holder learns so.
+    // (security rule 3 in docs/architecture.md), and only its holder learns so.
     const key = throttleKeys.secondFactor(user.id);
     const state = await throttle.state(key);
     if (state && (state.locked || state.blockedUntil > clock.now())) {

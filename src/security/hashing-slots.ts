@@ -36,7 +36,7 @@ export class HashingSlots {
  *
  * No thread is kept free of hashes for file I/O. In a pool with one spare thread each hash starts
  * on whichever thread is waiting, so two hashes move over three threads; on two cores that
- * verified 12–16% fewer a second (bench/findings.md, ninth pass). File I/O that finds every
+ * verified 12–16% fewer a second (measured with `npm run bench`). File I/O that finds every
  * thread hashing waits for the first to end, a few milliseconds; on a busy server the WAL's
  * fsync mostly runs in the checkpointer's thread instead (store/sqlite-wal-durability.ts).
  */

@@ -70,7 +70,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
       // nearly empty then (a new database, one analyzed while empty) is cheapest to read by a
       // sequential scan: the statement would go on scanning the whole table as it grows, until
       // autovacuum's next ANALYZE. Seen: thousands of throttle rows read per verification, half
-      // of PostgreSQL's CPU (bench/findings.md, sixth pass). Every statement Twofold sends finds
+      // of PostgreSQL's CPU (measured with `npm run bench`). Every statement Twofold sends finds
       // its rows by a key or an indexed column; with this off the planner takes the index
       // wherever there is one, and a query with none still scans. Sent before any other query.
       client.query('set enable_seqscan = off').catch(() => {});
@@ -97,7 +97,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   sqlite.pragma('journal_size_limit = 33554432');
   // 4 MB of page cache instead of better-sqlite3's 16: the hot path reads rows of random users,
   // which a cache of any size a server can spare does not hold, and the OS keeps the file's pages
-  // anyway. Measured: the same verifications a second, 12 MB less resident (bench/findings.md).
+  // anyway. Measured: the same verifications a second, 12 MB less resident (measured with `npm run bench`).
   sqlite.pragma('cache_size = -4000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

@@ -9,7 +9,7 @@ import { PREPARED_SQL_MARK } from './prepared.js';
  *
  * Kysely sends every query unnamed, so PostgreSQL parsed and planned the hot path's statements —
  * CTEs with four writes among them — on each verification: 1.8 ms of the database's CPU per
- * verification, more than the server's own (bench/findings.md, fifth pass). Only the marked
+ * verification, more than the server's own (measured with `npm run bench`). Only the marked
  * statements are named: they are a fixed set, while other queries (searches, admin lists) vary
  * and would pile up on the connection.
  *
@@ -123,7 +123,7 @@ const describedOnceClasses = new WeakMap<PgQueryClass, DescribedOnceQueryClass>(
  * pg's `Query`, but a named statement is described once per connection. pg sends a Describe on
  * every execute, so every run of the session lookup had PostgreSQL describe its ~29 columns and
  * the client parse that and build their row parsers again: 12% of the server's main thread on an
- * authenticated request (bench/findings.md, sixth pass). The columns of a prepared statement
+ * authenticated request (measured with `npm run bench`). The columns of a prepared statement
  * cannot change under it — PostgreSQL refuses to run it instead (`isStalePlan`, and the client
  * then prepares under new names) — so the first run's description serves every later one, and
  * later runs send only Bind, Execute and Sync.
@@ -131,7 +131,7 @@ const describedOnceClasses = new WeakMap<PgQueryClass, DescribedOnceQueryClass>(
  * The same goes for what pg makes of a description: `Result.addFields` builds the row parsers and
  * an empty row to copy, by spreading a null-prototype object of every column, which V8 can only
  * copy on its slow path (~34,000 instructions a query under callgrind, 9% of a verification's
- * main thread; bench/findings.md, fourteenth pass). Later runs get the first run's, which pg only
+ * main thread; measured with `npm run bench`). Later runs get the first run's, which pg only
  * reads.
  */
 function describedOnceQuery(Query: PgQueryClass): DescribedOnceQueryClass {

@@ -24,7 +24,7 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
   execute(values: Values): Promise<QueryResult<Row>> {
     const compiled = this.compile(values);
     // SQLite: straight to the group-commit driver, past Kysely's connection provider, whose
-    // promises were ~4% of a verification's instructions (bench/findings.md, twelfth pass).
+    // promises were ~4% of a verification's instructions (measured with `npm run bench`).
     const driver = directDriver(this.db);
     return driver ? (driver.direct(compiled) as Promise<QueryResult<Row>>) : this.db.executeQuery(compiled);
   }

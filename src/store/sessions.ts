@@ -47,7 +47,7 @@ type SplitRow = (row: Record<string, unknown>) => { session: SessionRow; user: U
 /**
  * Written out once for the columns above, as the row readers are (sqlite-rows.ts): a walk over
  * each row's keys (`Object.entries`, then a store by computed name into two new objects) cost
- * the PostgreSQL path ~20,000 instructions a verification (bench/findings.md, fourteenth pass).
+ * the PostgreSQL path ~20,000 instructions a verification (measured with `npm run bench`).
  * The names are our own constants, each written as a JSON string.
  */
 const splitSessionAndUser = new Function(
@@ -109,7 +109,7 @@ export class SessionRepository {
     );
     // PostgreSQL: one round trip. SQLite has no round trips: alone, the join is ~9 µs faster
     // than two lookups (one WAL read lock instead of two), but in the server alternating runs of
-    // both showed no difference (bench/findings.md, eighth pass), so SQLite keeps the simpler two.
+    // both showed no difference (measured with `npm run bench`), so SQLite keeps the simpler two.
     this.#joinUser = isPostgres(db);
   }
 

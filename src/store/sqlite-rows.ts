@@ -14,7 +14,7 @@ type ToRow = (values: readonly unknown[]) => Record<string, unknown>;
  * better-sqlite3 builds an object row through V8's C++ API, one property at a time: every
  * column name is interned again and every property added on the slow path. Under callgrind that
  * was 15% of the main thread's instructions on the verify path, twice what SQLite spent running
- * the reads (bench/findings.md, twelfth pass). A raw row is an array filled by index, and an
+ * the reads (measured with `npm run bench`). A raw row is an array filled by index, and an
  * object literal compiled once per statement gives every row of it the same hidden class.
  *
  * The columns come from our own SQL (names and aliases); each is written as a JSON string key.

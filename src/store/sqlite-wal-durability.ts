@@ -23,7 +23,7 @@ import { Worker } from 'node:worker_threads';
  *   checkpointing; the rest run on libuv's thread pool. Not all of them there: the pool's
  *   threads, one per core, are argon2's too (src/security/hashing-slots.ts), and an fsync queued
  *   behind two hashes held every answer of a verify load for up to a hash's time (20% fewer
- *   verifications beside a login load; bench/findings.md, ninth pass). Nor all in the worker: a
+ *   verifications beside a login load; measured with `npm run bench`). Nor all in the worker: a
  *   checkpoint under the verify load takes long enough that fsyncs waiting for it cost ~9%;
  * - keeps the WAL from growing without end. SQLite writes the WAL from its start again only when
  *   a write transaction begins while every frame is already copied back, and under steady load a

@@ -95,7 +95,7 @@ type StartRow = { [K in keyof TotpDeviceRow]: TotpDeviceRow[K] | null } & { fail
  * an upsert, a reset, and two more pages per verification in two commits.
  *
  * PostgreSQL: every statement is a round trip, and on loopback the socket write of each costs the
- * server about as much CPU as the query (bench/findings.md, fifth pass); a check was seven
+ * server about as much CPU as the query (measured with `npm run bench`); a check was seven
  * statements and five commits. Here it is two, one commit each: the counting upsert with the
  * devices joined to its returned row; then the conditional UPDATE with the follow-ups as
  * data-modifying CTEs guarded by `exists (select from accepted)`. The check runs between them,
@@ -124,7 +124,7 @@ export class TotpAttemptRepository {
     this.#unit = {
       findThrottle: new PreparedQuery(db, (p) => findThrottleQuery(db, p)),
       // SQLite's rowid beside each device: the accept then updates the row the read just found,
-      // without another descent through the index on the text id (bench/findings.md).
+      // without another descent through the index on the text id (measured with `npm run bench`).
       devices: new PreparedQuery(db, (p) =>
         activeTotpQuery(db, p).select(sql<number>`authenticators.rowid`.as('row_id')),
       ),

@@ -31,7 +31,7 @@ export class WebauthnCredentialRepository {
         user_id: credential.userId,
         kind: 'webauthn',
         name: credential.name,
-        // One ceremony both registers and proves the key: it is never pending (DESIGN.md §4.4).
+        // One ceremony both registers and proves the key: it is never pending (security rule 4 in docs/architecture.md).
         status: 'active',
         credential_id: credential.credentialId,
         public_key: credential.publicKey,

@@ -124,7 +124,7 @@ describe('twofold user (administration)', () => {
     await cli('add', 'quin', '--email', 'quin@example.test');
     await withCore(async (core, user) => {
       const key = throttleKeys.secondFactor((await user('quin')).id);
-      // The state 100 wrong codes leave behind (DESIGN.md §4.3), written as the throttle writes it.
+      // The state 100 wrong codes leave behind (security rule 3 in docs/architecture.md), written as the throttle writes it.
       await core.store.db
         .insertInto('throttles')
         .values({ key, failures: 100, blocked_until: 0, locked: 1, updated_at: Date.now() })

@@ -167,7 +167,7 @@ describe('DELETE /api/v1/me/authenticators/{id}', () => {
   });
 });
 
-describe('sensitive calls need a recent proof (DESIGN.md §4.5)', () => {
+describe('sensitive calls need a recent proof (security rule 5 in docs/architecture.md)', () => {
   test('more than 5 minutes after the login: 401 step_up_required until a step-up, and the device stays', async () => {
     const user = await t.createUser('alice');
     const { secret, authenticatorId } = await t.enrollTotp(user);

@@ -2,7 +2,7 @@
  * Threat: guessing the 6-digit code. One guess in a million per try is nothing if tries are
  * free — and an attacker who knows the password can open as many login sessions (or browsers,
  * or addresses) as they like, so a per-session counter would be no limit at all. RFC 4226 §7.3
- * asks for throttling per user; DESIGN.md §4.3 counts failed codes per user across every
+ * asks for throttling per user; security rule 3 in docs/architecture.md counts failed codes per user across every
  * session: five in a row are free, then each further attempt waits (30 s, doubling), answered
  * with 429 and the wait time. Password guessing is throttled per account the same way.
  */

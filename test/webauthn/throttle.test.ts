@@ -1,6 +1,6 @@
 /**
  * Threat: guessing around the second factor with a key. Refused key answers must cost the same
- * as wrong codes (DESIGN.md §4.3): they are counted per user on the one second-factor throttle,
+ * as wrong codes (security rule 3 in docs/architecture.md): they are counted per user on the one second-factor throttle,
  * before they are checked, so mixing wrong codes and forged key answers does not buy extra
  * attempts, and a throttled user cannot slip through with a key answer either.
  */

@@ -10,7 +10,7 @@ export const adminOnly =
  * What every administration route checks, and how: the `onRequest` guard (an administrator with
  * a login token and an active factor, checked before the body is read, so a non-administrator
  * learns nothing about what a route accepts), the session, and the fresh second factor a change
- * needs (DESIGN.md §4.5).
+ * needs (security rule 5 in docs/architecture.md).
  */
 export function adminGuard(core: Core) {
   const authenticate = bearerAuthentication(core);

@@ -81,7 +81,7 @@ export const bearerSecurity = [{ bearerAuth: [] }];
 
 /** The operation needs a login token, not a personal API token. */
 export const loginTokenOnly = ' Needs an API login token: a personal API token gets 403.';
-/** The operation is sensitive (DESIGN.md §4.5). */
+/** The operation is sensitive (security rule 5 in docs/architecture.md). */
 export const sensitive =
   ' Sensitive: allowed within 5 minutes of the login (and, with a factor active, of the last code given at ' +
   'login or to POST /api/v1/me/verify); otherwise 401 with reason `step_up_required`.';

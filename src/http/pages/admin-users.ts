@@ -27,7 +27,7 @@ const isFormError = (error: unknown): error is TwofoldError =>
 /**
  * /admin/users (seed 003): search and pages of users, "Add User", "Edit User" with "OTP
  * Configured", the profile and its actions. Reading needs an administrator; every change also
- * needs a login younger than five minutes with a fresh code (DESIGN.md §4.5), and is audited
+ * needs a login younger than five minutes with a fresh code (security rule 5 in docs/architecture.md), and is audited
  * by core with the administrator as actor.
  */
 export async function adminUserRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {

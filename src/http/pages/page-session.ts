@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ActiveSession, type Core, type IssuedSession, TwofoldError } from '../../core/index.js';
 import { randomToken, timingSafeEqualStrings } from '../../security/index.js';
 
-/** The browser session id: 256 random bits, only its hash is stored (DESIGN.md §4.7). */
+/** The browser session id: 256 random bits, only its hash is stored (security rule 7 in docs/architecture.md). */
 export const SESSION_COOKIE = 'twofold_session';
 /** The double-submit CSRF token of the anonymous login form. */
 export const LOGIN_CSRF_COOKIE = 'twofold_csrf';
@@ -143,7 +143,7 @@ const csrfRefused = () =>
 
 /**
  * Every form of a session carries the session's CSRF token; a request from another site cannot
- * know it. Compared in constant time (DESIGN.md §4.6).
+ * know it. Compared in constant time (security rule 6 in docs/architecture.md).
  */
 export function checkSessionCsrf(request: FastifyRequest, session: ActiveSession): void {
   const sent = formField(request, '_csrf');
