@@ -7,6 +7,7 @@ import { AuditLog, type AuditOrigin } from './audit.js';
 import { Authenticators } from './authenticators.js';
 import { BackupCodes } from './backup-codes.js';
 import type { Clock } from './clock.js';
+import { CredentialCheck } from './credential-check.js';
 import { ExternalSignIn } from './external-sign-in.js';
 import { IdentityProviders } from './identity-providers.js';
 import { discardMailer, type Mailer } from './mailer.js';
@@ -73,6 +74,8 @@ export class Core {
   readonly services: Services;
   readonly signingKeys: SigningKeys;
   readonly serviceAccess: ServiceAccess;
+  /** Password and code checks for applications (the validate API) and RADIUS clients. */
+  readonly credentialCheck: CredentialCheck;
   readonly identityProviders: IdentityProviders;
   readonly externalSignIn: ExternalSignIn;
 
@@ -126,9 +129,17 @@ export class Core {
     });
     this.onboarding = new Onboarding({ store, clock, audit, sessions, publicUrl: settings.publicUrl });
     this.apiTokens = new ApiTokens({ store, clock, audit });
-    this.services = new Services({ store, clock, audit });
+    this.services = new Services({ store, keyring, clock, audit });
     this.signingKeys = new SigningKeys({ store, keyring, clock, audit });
     this.serviceAccess = new ServiceAccess({ store, clock, audit });
+    this.credentialCheck = new CredentialCheck({
+      store,
+      clock,
+      audit,
+      signIn: this.signIn,
+      secondFactor,
+      serviceAccess: this.serviceAccess,
+    });
     this.identityProviders = new IdentityProviders({
       store,
       keyring,

@@ -28,6 +28,12 @@ export {
 } from './backup-codes.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';
 export { Core, type CoreDependencies, type CoreSettings } from './core.js';
+export type {
+  CredentialCheck,
+  CredentialInput,
+  CredentialRefusal,
+  CredentialResult,
+} from './credential-check.js';
 export { isTwofoldError, TwofoldError, type TwofoldErrorCode } from './errors.js';
 export {
   EXTERNAL_SIGN_IN_LIFETIME_MS,
@@ -84,6 +90,8 @@ export {
   MFA_POLICIES,
   type MfaPolicy,
   type NewService,
+  SERVICE_KINDS,
+  type ServiceKind,
   type ServicePatch,
   type ServiceSummary,
   Services,

@@ -5,7 +5,13 @@ import { TwofoldError } from './errors.js';
 import { isoTime } from './iso-time.js';
 import { isMfaRequired } from './mfa-policy.js';
 import { requireRecentAuthentication } from './recent-authentication.js';
-import { decideServiceSignIn, type ServiceDecision, type ServiceSignInFacts } from './service-policy.js';
+import {
+  type AssuranceLevel,
+  decideServiceSignIn,
+  requiredLevel,
+  type ServiceDecision,
+  type ServiceSignInFacts,
+} from './service-policy.js';
 import type { MfaPolicy } from './services.js';
 import type { ActiveSession } from './sessions.js';
 import { isoTimeOrNull } from './users.js';
@@ -62,6 +68,14 @@ export class ServiceAccess {
   ): Promise<ServiceDecision> {
     const facts = await this.facts(session.user, clientId, requestedAcrs);
     return decideServiceSignIn(facts, { amr: session.row.amr });
+  }
+
+  /**
+   * What a service needs of this person when there is no session to look at (the validate API,
+   * RADIUS): its policy, the person's "OTP Configured" flag and their Service Settings.
+   */
+  async requiredLevelFor(user: UserRow, clientId: string): Promise<AssuranceLevel> {
+    return requiredLevel(await this.facts(user, clientId, []));
   }
 
   async recordSignIn(userId: string, record: ServiceSignInRecord): Promise<void> {

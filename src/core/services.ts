@@ -1,5 +1,6 @@
-import { hashToken, randomId, randomToken } from '../security/index.js';
-import { type ServiceRow, type Store, uniqueViolation } from '../store/index.js';
+import { isIP } from 'node:net';
+import { hashToken, type Keyring, randomId, randomToken, timingSafeEqualStrings } from '../security/index.js';
+import { type ServiceKind, type ServiceRow, type Store, uniqueViolation } from '../store/index.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
@@ -12,6 +13,14 @@ import { isoTimeOrNull } from './users.js';
  */
 export type MfaPolicy = ServiceRow['mfa_policy'];
 export const MFA_POLICIES: readonly MfaPolicy[] = ['required', 'user_choice', 'not_required'];
+
+/**
+ * How a service relies on Twofold: an OpenID Connect client; a site behind a reverse proxy that
+ * asks forward-auth; an application that calls the validate API; a RADIUS client (a VPN, a
+ * network device).
+ */
+export type { ServiceKind };
+export const SERVICE_KINDS: readonly ServiceKind[] = ['oidc', 'site', 'application', 'radius'];
 
 export type SigningAlg = 'ES256' | 'RS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'RS256'];
@@ -33,8 +42,16 @@ export interface ServiceSummary {
   readonly id: string;
   readonly clientId: string;
   readonly name: string;
-  /** `confidential`: authenticates with its secret; `public`: PKCE alone (SPAs, native apps). */
+  readonly kind: ServiceKind;
+  /**
+   * `confidential`: authenticates with its secret; `public`: PKCE alone (SPAs, native apps).
+   * Applications and RADIUS clients are confidential, sites public (the proxy holds no secret).
+   */
   readonly type: 'confidential' | 'public';
+  /** A site's host names, each optionally with a path prefix (`wiki.example.com/admin`). */
+  readonly hosts: readonly string[];
+  /** A RADIUS client's addresses or networks (`10.0.0.0/24`). */
+  readonly networks: readonly string[];
   readonly redirectUris: readonly string[];
   readonly logoutUris: readonly string[];
   readonly scopes: readonly string[];
@@ -47,9 +64,18 @@ export interface ServiceSummary {
 
 export interface NewService {
   readonly name: string;
+  /** `oidc` unless given. */
+  readonly kind?: ServiceKind | undefined;
   /** Defaults to the name in lower case, with anything but letters and digits as dashes. */
   readonly clientId?: string | undefined;
-  readonly redirectUris: readonly string[];
+  /** An OIDC client's; none for the other kinds. */
+  readonly redirectUris?: readonly string[] | undefined;
+  /** A site's, at least one. */
+  readonly hosts?: readonly string[] | undefined;
+  /** A RADIUS client's, at least one. */
+  readonly networks?: readonly string[] | undefined;
+  /** A RADIUS client's shared secret, when the device already has one; generated otherwise. */
+  readonly radiusSecret?: string | undefined;
   readonly logoutUris?: readonly string[] | undefined;
   readonly type?: 'confidential' | 'public' | undefined;
   readonly scopes?: readonly string[] | undefined;
@@ -61,19 +87,28 @@ export interface NewService {
 export type ServicePatch = Partial<
   Pick<
     NewService,
-    'name' | 'redirectUris' | 'logoutUris' | 'scopes' | 'skipConsent' | 'mfaPolicy' | 'signingAlg'
+    | 'name'
+    | 'redirectUris'
+    | 'logoutUris'
+    | 'scopes'
+    | 'skipConsent'
+    | 'mfaPolicy'
+    | 'signingAlg'
+    | 'hosts'
+    | 'networks'
   >
 >;
 
 /** A service just registered, or its secret just replaced: `clientSecret` is shown this once. */
 export interface ServiceWithSecret {
   readonly service: ServiceSummary;
-  /** Absent for a public client. */
+  /** Absent for a public client and a site; a RADIUS client's shared secret. */
   readonly clientSecret?: string;
 }
 
 export interface ServicesDependencies {
   readonly store: Store;
+  readonly keyring: Keyring;
   readonly clock: Clock;
   readonly audit: AuditLog;
 }
@@ -89,25 +124,43 @@ export class Services {
   constructor(private readonly deps: ServicesDependencies) {}
 
   async register(input: NewService, actor: ServiceActor): Promise<ServiceWithSecret> {
-    const { store, clock, audit } = this.deps;
+    const { store, clock, audit, keyring } = this.deps;
+    const kind = checkKind(input.kind ?? 'oidc');
     const name = checkName(input.name);
     const clientId = checkClientId(input.clientId ?? slug(name));
-    const type = input.type ?? 'confidential';
+    const type =
+      kind === 'oidc' ? (input.type ?? 'confidential') : kind === 'site' ? 'public' : 'confidential';
     if (type !== 'confidential' && type !== 'public') {
       throw new TwofoldError('invalid_input', 'The service type must be "confidential" or "public".', {
         field: 'type',
       });
     }
-    const clientSecret = type === 'confidential' ? newClientSecret() : undefined;
+    refuseFieldsOfOtherKinds(kind, input);
+    const id = randomId();
+    const radiusSecret =
+      kind === 'radius' ? checkRadiusSecret(input.radiusSecret ?? newRadiusSecret()) : undefined;
+    const clientSecret =
+      kind === 'radius' ? radiusSecret : type === 'confidential' ? newClientSecret() : undefined;
+    const hosts = kind === 'site' ? checkHosts(input.hosts ?? []) : [];
+    if (kind === 'site') await this.refuseHostsTaken(hosts, undefined);
     const now = clock.now();
     const row: ServiceRow = {
-      id: randomId(),
+      id,
       client_id: clientId,
       name,
-      secret_hash: clientSecret === undefined ? null : hashToken(clientSecret),
-      redirect_uris: JSON.stringify(checkUris(input.redirectUris, 'redirectUris', true)),
-      logout_uris: JSON.stringify(checkUris(input.logoutUris ?? [], 'logoutUris', false)),
-      scopes: checkScopes(input.scopes ?? DEFAULT_SCOPES).join(' '),
+      kind,
+      secret_hash: kind === 'radius' || clientSecret === undefined ? null : hashToken(clientSecret),
+      hosts: JSON.stringify(hosts),
+      networks: JSON.stringify(kind === 'radius' ? checkNetworks(input.networks ?? []) : []),
+      radius_secret_sealed:
+        radiusSecret === undefined ? null : keyring.seal(radiusSecret, radiusSecretContext(id)),
+      redirect_uris: JSON.stringify(
+        kind === 'oidc' ? checkUris(input.redirectUris ?? [], 'redirectUris', true) : [],
+      ),
+      logout_uris: JSON.stringify(
+        kind === 'oidc' ? checkUris(input.logoutUris ?? [], 'logoutUris', false) : [],
+      ),
+      scopes: kind === 'oidc' ? checkScopes(input.scopes ?? DEFAULT_SCOPES).join(' ') : 'openid',
       skip_consent: input.skipConsent ? 1 : 0,
       mfa_policy: checkPolicy(input.mfaPolicy ?? 'required'),
       signing_alg: checkSigningAlg(input.signingAlg ?? 'ES256'),
@@ -122,7 +175,7 @@ export class Services {
           {
             type: 'service.registered',
             actorId: actorId(actor),
-            detail: { service: name, client_id: clientId },
+            detail: { service: name, client_id: clientId, kind },
           },
           tx,
         );
@@ -148,7 +201,14 @@ export class Services {
   async update(reference: string, patch: ServicePatch, actor: ServiceActor): Promise<ServiceSummary> {
     const { store, clock, audit } = this.deps;
     const row = await this.find(reference);
+    refuseFieldsOfOtherKinds(row.kind, patch);
     const changes: Partial<ServiceRow> = {};
+    if (patch.hosts !== undefined) {
+      const hosts = checkHosts(patch.hosts);
+      await this.refuseHostsTaken(hosts, row.id);
+      changes.hosts = JSON.stringify(hosts);
+    }
+    if (patch.networks !== undefined) changes.networks = JSON.stringify(checkNetworks(patch.networks));
     if (patch.name !== undefined) {
       changes.name = checkName(patch.name);
       if (changes.name !== row.name) await this.refuseTaken(changes.name, undefined);
@@ -201,16 +261,29 @@ export class Services {
   async rotateSecret(reference: string, actor: ServiceActor): Promise<ServiceWithSecret> {
     const { store, clock, audit } = this.deps;
     const row = await this.find(reference);
-    if (row.secret_hash === null) {
+    if (row.kind === 'site') {
+      throw new TwofoldError(
+        'invalid_input',
+        `"${row.name}" is a site behind a reverse proxy: it has no secret (the proxy asks Twofold about each request).`,
+      );
+    }
+    if (row.kind === 'oidc' && row.secret_hash === null) {
       throw new TwofoldError(
         'invalid_input',
         `"${row.name}" is a public service: it has no secret and proves itself with PKCE alone.`,
       );
     }
-    const clientSecret = newClientSecret();
-    const updated: ServiceRow = { ...row, secret_hash: hashToken(clientSecret), updated_at: clock.now() };
+    const clientSecret = row.kind === 'radius' ? newRadiusSecret() : newClientSecret();
+    const secretChange: Pick<ServiceRow, 'secret_hash' | 'radius_secret_sealed'> =
+      row.kind === 'radius'
+        ? {
+            secret_hash: null,
+            radius_secret_sealed: this.deps.keyring.seal(clientSecret, radiusSecretContext(row.id)),
+          }
+        : { secret_hash: hashToken(clientSecret), radius_secret_sealed: null };
+    const updated: ServiceRow = { ...row, ...secretChange, updated_at: clock.now() };
     await store.transaction(async (tx) => {
-      await tx.services.update(row.id, { secret_hash: updated.secret_hash, updated_at: updated.updated_at });
+      await tx.services.update(row.id, { ...secretChange, updated_at: updated.updated_at });
       await audit.record(
         { type: 'service.secret_rotated', actorId: actorId(actor), detail: { service: row.name } },
         tx,
@@ -230,6 +303,44 @@ export class Services {
     return row;
   }
 
+  /**
+   * The application a validate call comes from, by its client id and secret. One answer for an
+   * unknown id and a wrong secret, so the answer tells nothing about which ids exist.
+   */
+  async authenticateApplication(clientId: string, secret: string): Promise<ServiceRow> {
+    const row = await this.deps.store.services.findByClientId(clientId);
+    const expected = row?.kind === 'application' ? row.secret_hash : null;
+    if (expected === null || !timingSafeEqualStrings(hashToken(secret), expected)) {
+      throw new TwofoldError(
+        'unauthenticated',
+        'Unknown application or wrong secret: send the client id and secret of a service of kind "application" with HTTP Basic authentication.',
+      );
+    }
+    return row as ServiceRow;
+  }
+
+  /** A RADIUS client's shared secret, in clear: RADIUS signs every answer with it. */
+  radiusSecretOf(row: ServiceRow): string {
+    if (row.radius_secret_sealed === null) {
+      throw new TwofoldError('invalid_input', `"${row.name}" is not a RADIUS client.`);
+    }
+    return this.deps.keyring.unseal(row.radius_secret_sealed, radiusSecretContext(row.id)).toString('utf8');
+  }
+
+  /** Two sites claiming one host and path would make forward-auth's answer depend on order. */
+  private async refuseHostsTaken(hosts: readonly string[], exceptId: string | undefined): Promise<void> {
+    for (const site of await this.deps.store.services.listByKind('site')) {
+      if (site.id === exceptId) continue;
+      const theirs = new Set(JSON.parse(site.hosts) as string[]);
+      const clash = hosts.find((host) => theirs.has(host));
+      if (clash !== undefined) {
+        throw new TwofoldError('conflict', `The site "${site.name}" already covers ${clash}.`, {
+          field: 'hosts',
+        });
+      }
+    }
+  }
+
   private async refuseTaken(name: string, clientId: string | undefined): Promise<void> {
     const { services } = this.deps.store;
     if (await services.findByName(name)) throw taken(name, undefined);
@@ -242,7 +353,10 @@ export function summarize(row: ServiceRow): ServiceSummary {
     id: row.id,
     clientId: row.client_id,
     name: row.name,
-    type: row.secret_hash === null ? 'public' : 'confidential',
+    kind: row.kind,
+    type: row.secret_hash === null && row.kind !== 'radius' ? 'public' : 'confidential',
+    hosts: JSON.parse(row.hosts) as string[],
+    networks: JSON.parse(row.networks) as string[],
     redirectUris: JSON.parse(row.redirect_uris) as string[],
     logoutUris: JSON.parse(row.logout_uris) as string[],
     scopes: row.scopes.split(' '),
@@ -256,6 +370,148 @@ export function summarize(row: ServiceRow): ServiceSummary {
 
 function newClientSecret(): string {
   return CLIENT_SECRET_PREFIX + randomToken(32);
+}
+
+/** 32 characters of base64url: as strong as a shared secret needs, and typeable into a device. */
+function newRadiusSecret(): string {
+  return randomToken(24);
+}
+
+/** The associated data a RADIUS client's shared secret is sealed with: its own row. */
+export function radiusSecretContext(serviceId: string): string {
+  return `radius-secret:${serviceId}`;
+}
+
+function checkKind(raw: string): ServiceKind {
+  if (!(SERVICE_KINDS as readonly string[]).includes(raw)) {
+    throw new TwofoldError(
+      'invalid_input',
+      `Invalid service kind "${raw}": use oidc, site (behind a reverse proxy), application (the validate API) or radius.`,
+      { field: 'kind' },
+    );
+  }
+  return raw as ServiceKind;
+}
+
+/** What a kind does not use is refused, not ignored: an administrator who gave it meant something. */
+function refuseFieldsOfOtherKinds(kind: ServiceKind, input: Partial<NewService>): void {
+  const allowed: Record<ServiceKind, readonly (keyof NewService)[]> = {
+    oidc: ['redirectUris', 'logoutUris', 'type', 'scopes', 'skipConsent', 'signingAlg'],
+    site: ['hosts'],
+    application: [],
+    radius: ['networks', 'radiusSecret'],
+  };
+  const kindFields: readonly (keyof NewService)[] = [
+    'redirectUris',
+    'logoutUris',
+    'type',
+    'scopes',
+    'skipConsent',
+    'signingAlg',
+    'hosts',
+    'networks',
+    'radiusSecret',
+  ];
+  for (const field of kindFields) {
+    const value = input[field];
+    const given = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== false;
+    if (given && !allowed[kind].includes(field)) {
+      throw new TwofoldError(
+        'invalid_input',
+        `A service of kind "${kind}" has no ${field}: ${KIND_FIELDS_HINT[kind]}`,
+        { field },
+      );
+    }
+  }
+}
+
+const KIND_FIELDS_HINT: Record<ServiceKind, string> = {
+  oidc: 'an OpenID Connect client has redirect URIs, logout URIs, a type, scopes, skip-consent and a signing algorithm.',
+  site: 'a site has host names (with optional path prefixes) only.',
+  application: 'an application has only a name, a client id and an MFA policy; its secret is generated.',
+  radius: 'a RADIUS client has networks and a shared secret.',
+};
+
+const HOST_ENTRY =
+  /^(?=.{1,253}(?:\/|:|$))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?(?:\/[\x21-\x7e]*)?$/;
+
+/**
+ * A site's host entries: a host name (`wiki.example.com`, optionally with a port), optionally with
+ * a path prefix (`wiki.example.com/admin`). Lower-cased host, no trailing slash on a prefix, so
+ * the same entry is always written the same way.
+ */
+export function checkHosts(raw: readonly string[]): string[] {
+  const entries = [
+    ...new Set(
+      raw
+        .flatMap((value) => value.split(/[\s,]+/))
+        .filter(Boolean)
+        .map((entry) => {
+          const slash = entry.indexOf('/');
+          const host = (slash === -1 ? entry : entry.slice(0, slash)).toLowerCase();
+          const path = slash === -1 ? '' : entry.slice(slash).replace(/\/+$/, '');
+          return host + path;
+        }),
+    ),
+  ];
+  if (entries.length === 0) {
+    throw new TwofoldError(
+      'invalid_input',
+      'A site needs at least one host name, such as wiki.example.com or wiki.example.com/admin.',
+      { field: 'hosts' },
+    );
+  }
+  if (entries.length > URIS_MAX) {
+    throw new TwofoldError('invalid_input', `At most ${URIS_MAX} host names per site.`, { field: 'hosts' });
+  }
+  for (const entry of entries) {
+    if (!HOST_ENTRY.test(entry) || entry.includes('://')) {
+      throw new TwofoldError(
+        'invalid_input',
+        `Invalid host "${entry.slice(0, 200)}": write a host name, optionally with a port and a path prefix, such as wiki.example.com or wiki.example.com:8443/admin (no https://).`,
+        { field: 'hosts' },
+      );
+    }
+  }
+  return entries;
+}
+
+/** A RADIUS client's addresses or CIDR networks, IPv4 or IPv6. */
+export function checkNetworks(raw: readonly string[]): string[] {
+  const entries = [...new Set(raw.flatMap((value) => value.split(/[\s,]+/)).filter(Boolean))];
+  if (entries.length === 0) {
+    throw new TwofoldError(
+      'invalid_input',
+      'A RADIUS client needs at least one address or network it sends from, such as 10.0.0.5 or 10.0.0.0/24.',
+      { field: 'networks' },
+    );
+  }
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const prefixOk =
+      bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits && extra === undefined);
+    if (family === 0 || !prefixOk) {
+      throw new TwofoldError(
+        'invalid_input',
+        `Invalid network "${entry.slice(0, 100)}": write an IPv4 or IPv6 address, optionally with a prefix length, such as 10.0.0.5, 10.0.0.0/24 or fd00::/64.`,
+        { field: 'networks' },
+      );
+    }
+  }
+  return entries;
+}
+
+function checkRadiusSecret(raw: string): string {
+  if (raw.length < 16 || raw.length > 128 || /[\p{Cc}\s]/u.test(raw)) {
+    throw new TwofoldError(
+      'invalid_input',
+      'A RADIUS shared secret needs 16 to 128 characters without spaces; leave it out to have one generated.',
+      { field: 'radiusSecret' },
+    );
+  }
+  return raw;
 }
 
 function actorId(actor: ServiceActor): string | null {

@@ -8,16 +8,28 @@ import { invalidCode, type SecondFactor, type SecondFactorProof } from './second
 import type { ActiveSession, IssuedSession, SessionKind, Sessions } from './sessions.js';
 import { type Throttle, throttleKeys } from './throttle.js';
 
-export interface LoginInput {
+export interface PasswordInput {
   /** User name or e-mail. */
   readonly login: string;
   /** The password, possibly with the one-time code typed right after it (seed 001). */
   readonly password: string;
   /** The code in a field of its own, when the client has one. */
   readonly otp?: string | undefined;
-  readonly kind: SessionKind;
   readonly ip?: string | undefined;
+  /** The service asking, for the audit log, when it is not Twofold's own login. */
+  readonly service?: string | undefined;
+}
+
+export interface LoginInput extends PasswordInput {
+  readonly kind: SessionKind;
   readonly userAgent?: string | undefined;
+}
+
+/** A password that matched, the person's active factors, and a code typed after the password. */
+export interface PasswordProof {
+  readonly user: UserRow;
+  readonly devices: readonly { readonly kind: string; readonly digits: number | null }[];
+  readonly appendedCode: string | undefined;
 }
 
 export type LoginResult =
@@ -67,6 +79,36 @@ export class SignIn {
   constructor(private readonly deps: SignInDependencies) {}
 
   async login(input: LoginInput): Promise<LoginResult> {
+    const { user, devices, appendedCode } = await this.checkPassword(input);
+
+    if (devices.length === 0) {
+      // A required factor not yet enrolled: signed in, but only to enroll (issue 7).
+      return this.signIn(user, input, undefined, isMfaRequired(user) ? 'enrollment' : 'full');
+    }
+
+    const code = input.otp?.trim() || appendedCode;
+    if (code) {
+      try {
+        const proof = await this.deps.secondFactor.verify(user, code, { ip: input.ip, purpose: 'login' });
+        return this.signIn(user, input, proof);
+      } catch (error) {
+        if (!(error instanceof TwofoldError) || error.code !== 'invalid_code') throw error;
+        return this.secondFactorRequired(user, input, true);
+      }
+    }
+    return this.secondFactorRequired(user, input, false);
+  }
+
+  /**
+   * The password step alone, as every front-end that takes a password runs it — the login page,
+   * the API, the validate API and RADIUS — so the throttle per account and per address, the
+   * even timing and the audit are the same on each. The password may end in the code (seed 001):
+   * `appendedCode` is that code when the password matched without it.
+   *
+   * @throws {TwofoldError} `invalid_credentials` for a wrong password or an unknown, disabled or
+   *   password-less account alike; `throttled` while the account or address must wait.
+   */
+  async checkPassword(input: PasswordInput): Promise<PasswordProof> {
     const { store, throttle } = this.deps;
     // Before the throttle: no account can match, so there is nothing to count or to slow down.
     if (input.login.length > LOGIN_MAX_LENGTH) {
@@ -94,7 +136,7 @@ export class SignIn {
     }
 
     const devices = await store.authenticators.listActiveFactors(user.id);
-    const { passwordOk, appendedCode, checks } = await this.checkPassword(user, input, devices);
+    const { passwordOk, appendedCode, checks } = await this.matchPassword(user, input, devices);
     if (!passwordOk) {
       // Without a factor the failure cost one check; with one, two. Even them out, so a wrong
       // password does not tell whether the account has two-factor authentication on.
@@ -106,23 +148,7 @@ export class SignIn {
     // which the answer waits for anyway; a reset that failed would only leave the counter stricter.
     throttle.succeed(accountKey).catch(() => {});
     await this.rehashIfNeeded(user, input.password, appendedCode);
-
-    if (devices.length === 0) {
-      // A required factor not yet enrolled: signed in, but only to enroll (issue 7).
-      return this.signIn(user, input, undefined, isMfaRequired(user) ? 'enrollment' : 'full');
-    }
-
-    const code = input.otp?.trim() || appendedCode;
-    if (code) {
-      try {
-        const proof = await this.deps.secondFactor.verify(user, code, { ip: input.ip, purpose: 'login' });
-        return this.signIn(user, input, proof);
-      } catch (error) {
-        if (!(error instanceof TwofoldError) || error.code !== 'invalid_code') throw error;
-        return this.secondFactorRequired(user, input, true);
-      }
-    }
-    return this.secondFactorRequired(user, input, false);
+    return { user, devices, appendedCode };
   }
 
   /** The second step of a browser login: the code for a remembered password step. */
@@ -147,9 +173,9 @@ export class SignIn {
    * is first read as password + code, then as the whole password (a password may end in
    * digits): never more than two argon2 checks per attempt.
    */
-  private async checkPassword(
+  private async matchPassword(
     user: UserRow,
-    input: LoginInput,
+    input: PasswordInput,
     devices: readonly { kind: string; digits: number | null }[],
   ): Promise<{ passwordOk: boolean; appendedCode: string | undefined; checks: number }> {
     const hash = user.password_hash as string;
@@ -246,7 +272,7 @@ export class SignIn {
 
   private async recordFailure(
     user: UserRow | undefined,
-    input: LoginInput,
+    input: PasswordInput,
     reason: string,
     addressKey: string | undefined,
   ): Promise<void> {
@@ -255,7 +281,7 @@ export class SignIn {
       type: 'login.failed',
       userId: user?.id ?? null,
       ip: input.ip,
-      detail: { reason },
+      detail: input.service ? { reason, service: input.service } : { reason },
     });
   }
 

@@ -84,7 +84,9 @@ class ServiceClientAdapter implements Adapter {
 
   async find(clientId: string): Promise<AdapterPayload | undefined> {
     const row = await this.store.services.findByClientId(clientId);
-    return row && clientMetadata(row);
+    // Sites, applications and RADIUS clients share the register but never speak OpenID Connect:
+    // their client ids are unknown to the provider.
+    return row?.kind === 'oidc' ? clientMetadata(row) : undefined;
   }
 
   async upsert(): Promise<void> {

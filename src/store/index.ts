@@ -24,8 +24,15 @@ export type {
 } from './identity-providers.js';
 export type { OidcPayload } from './oidc-payloads.js';
 export type { OneTimeLinkRow } from './one-time-links.js';
+export type { RadiusChallengeRow } from './radius-challenges.js';
 export type { Database } from './schema.js';
-export type { NewServiceRow, ServicePatch, ServicePreferenceRow, ServiceRow } from './services.js';
+export type {
+  NewServiceRow,
+  ServiceKind,
+  ServicePatch,
+  ServicePreferenceRow,
+  ServiceRow,
+} from './services.js';
 export type { NewSessionRow, SessionPatch, SessionRow } from './sessions.js';
 export type { SigningKeyRow } from './signing-keys.js';
 export { Store } from './store.js';

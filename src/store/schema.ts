@@ -22,6 +22,7 @@ export interface Database {
   identity_providers: IdentityProvidersTable;
   linked_identities: LinkedIdentitiesTable;
   external_sign_ins: ExternalSignInsTable;
+  radius_challenges: RadiusChallengesTable;
 }
 
 export interface UsersTable {
@@ -178,14 +179,27 @@ export interface MetaTable {
   value: string;
 }
 
-/** A service that signs people in through Twofold: an OpenID Connect client. */
+/**
+ * A service that signs people in through Twofold: an OpenID Connect client, a site behind a
+ * reverse proxy, an application calling the validate API, or a RADIUS client.
+ */
 export interface ServicesTable {
   id: string;
   client_id: string;
   name: string;
-  /** SHA-256 of the client secret (256 random bits); null for a public client (PKCE only). */
+  kind: Generated<'oidc' | 'site' | 'application' | 'radius'>;
+  /**
+   * SHA-256 of the client secret (256 random bits) of an OIDC client or an application; null for
+   * a public client (PKCE only), a site and a RADIUS client.
+   */
   secret_hash: string | null;
-  /** JSON arrays of absolute URIs, matched exactly. */
+  /** A site's JSON array of `host` or `host/path-prefix` entries, lower case. */
+  hosts: Generated<string>;
+  /** A RADIUS client's JSON array of addresses or CIDR networks it sends from. */
+  networks: Generated<string>;
+  /** A RADIUS client's shared secret, sealed under the master keyring. */
+  radius_secret_sealed: string | null;
+  /** JSON arrays of absolute URIs, matched exactly (OIDC clients only; `[]` otherwise). */
   redirect_uris: string;
   logout_uris: string;
   /** Space-separated scopes the service may ask for. */
@@ -196,6 +210,15 @@ export interface ServicesTable {
   signing_alg: Generated<'ES256' | 'RS256'>;
   created_at: number;
   updated_at: number;
+}
+
+/** A RADIUS Access-Challenge waiting for its one-time code: the password step was right. */
+export interface RadiusChallengesTable {
+  /** SHA-256 of the State attribute sent to the client (random, 256 bits). */
+  state_hash: string;
+  service_id: string;
+  user_id: string;
+  expires_at: number;
 }
 
 /** The person's own choice for a service ("Service Settings"), and their last sign-in to it. */

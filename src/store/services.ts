@@ -5,8 +5,9 @@ export type ServiceRow = Selectable<ServicesTable>;
 export type NewServiceRow = Insertable<ServicesTable>;
 export type ServicePatch = Updateable<Omit<ServicesTable, 'id' | 'client_id' | 'created_at'>>;
 export type ServicePreferenceRow = Selectable<ServicePreferencesTable>;
+export type ServiceKind = ServiceRow['kind'];
 
-/** Registered services (OpenID Connect clients) and each person's choices for them. */
+/** Registered services (OpenID Connect clients, sites, applications, RADIUS clients) and each person's choices for them. */
 export class ServiceRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -20,6 +21,11 @@ export class ServiceRepository {
 
   async findByClientId(clientId: string): Promise<ServiceRow | undefined> {
     return this.db.selectFrom('services').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  }
+
+  /** Services of one kind, by name: the sites a proxy may ask about, the RADIUS clients. */
+  async listByKind(kind: ServiceKind): Promise<ServiceRow[]> {
+    return this.db.selectFrom('services').selectAll().where('kind', '=', kind).orderBy('name').execute();
   }
 
   /** The service and this person's choice for it, in one read: what each sign-in to it checks. */

@@ -7,6 +7,7 @@ import { IdentityProviderRepository } from './identity-providers.js';
 import { MetaRepository } from './meta.js';
 import { OidcPayloadRepository } from './oidc-payloads.js';
 import { OneTimeLinkRepository } from './one-time-links.js';
+import { RadiusChallengeRepository } from './radius-challenges.js';
 import type { Database } from './schema.js';
 import { ServiceRepository } from './services.js';
 import { SessionRepository } from './sessions.js';
@@ -39,6 +40,7 @@ export class Store {
   readonly signingKeys: SigningKeyRepository;
   readonly oidcPayloads: OidcPayloadRepository;
   readonly identityProviders: IdentityProviderRepository;
+  readonly radiusChallenges: RadiusChallengeRepository;
 
   /** Inside a transaction: what waits for its commit (`afterCommit`). */
   readonly #afterCommit: (() => void)[] | undefined;
@@ -64,6 +66,7 @@ export class Store {
     this.signingKeys = new SigningKeyRepository(db);
     this.oidcPayloads = new OidcPayloadRepository(db);
     this.identityProviders = new IdentityProviderRepository(db);
+    this.radiusChallenges = new RadiusChallengeRepository(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

@@ -23,6 +23,7 @@ export const TRANSFER_TABLES = [
   'identity_providers',
   'linked_identities',
   'external_sign_ins',
+  'radius_challenges',
 ] as const satisfies readonly (keyof Database)[];
 
 export type TransferTable = (typeof TRANSFER_TABLES)[number];
@@ -47,6 +48,7 @@ const KEY_COLUMNS: Record<TransferTable, readonly string[]> = {
   identity_providers: ['id'],
   linked_identities: ['provider_id', 'subject'],
   external_sign_ins: ['state_hash'],
+  radius_challenges: ['state_hash'],
 };
 
 /** Rows of one table in pages, so a million users never sit in memory at once. */

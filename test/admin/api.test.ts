@@ -324,6 +324,11 @@ describe('OpenAPI', () => {
         'patch /api/v1/admin/services/{clientId}',
         'delete /api/v1/admin/services/{clientId}',
         'post /api/v1/admin/services/{clientId}/rotate-secret',
+        'get /api/v1/admin/identity-providers',
+        'post /api/v1/admin/identity-providers',
+        'get /api/v1/admin/identity-providers/{provider}',
+        'patch /api/v1/admin/identity-providers/{provider}',
+        'delete /api/v1/admin/identity-providers/{provider}',
       ].sort(),
     );
     for (const { key, op } of admin) {

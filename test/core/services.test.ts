@@ -57,7 +57,7 @@ describe('the service register (core, real SQLite)', () => {
       expect(stored).not.toContain(clientSecret!.slice(CLIENT_SECRET_PREFIX.length));
 
       const [event] = await auditOf('service.registered');
-      expect(JSON.parse(event!.detail)).toEqual({ service: 'Wiki', client_id: 'wiki' });
+      expect(JSON.parse(event!.detail)).toEqual({ service: 'Wiki', client_id: 'wiki', kind: 'oidc' });
       expect(event!.detail).not.toContain(clientSecret!);
     });
 

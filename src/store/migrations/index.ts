@@ -4,6 +4,7 @@ import * as backupCodeHandout from './0002-backup-code-handout.js';
 import * as keyedTables from './0003-keyed-tables.js';
 import * as servicesAndOidc from './0004-services-and-oidc.js';
 import * as identityProviders from './0005-identity-providers.js';
+import * as serviceKinds from './0006-service-kinds.js';
 
 /**
  * Every migration in order, imported statically so the compiled package needs no directory
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003-keyed-tables': keyedTables,
   '0004-services-and-oidc': servicesAndOidc,
   '0005-identity-providers': identityProviders,
+  '0006-service-kinds': serviceKinds,
 };
 
 export const migrationProvider: MigrationProvider = {
