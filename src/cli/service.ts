@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type {
   MfaPolicy,
+  ServiceKind,
   ServicePatch,
   ServiceSummary,
   ServiceWithSecret,
@@ -11,6 +12,10 @@ import type { CliIo } from './io.js';
 import { withContext } from './with-context.js';
 
 interface ServiceOptions {
+  readonly kind?: string;
+  readonly host?: string[];
+  readonly network?: string[];
+  readonly secret?: string;
   readonly redirectUri?: string[];
   readonly logoutUri?: string[];
   readonly clientId?: string;
@@ -36,13 +41,23 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
   addDataDirOption(
     service
       .command('add')
-      .description('register a service; a confidential one gets a client secret, printed this once')
+      .description(
+        'register a service; a confidential one, an application or a RADIUS client gets a secret, printed this once',
+      )
       .argument('<name>', 'the name people see, e.g. "Wiki"')
-      .requiredOption(
+      .option(
+        '--kind <kind>',
+        'oidc (an OpenID Connect client), site (behind a reverse proxy: forward-auth), application (the validate API) or radius',
+        'oidc',
+      )
+      .option(
         '--redirect-uri <uri>',
-        'where the service receives the sign-in (repeatable; exact match)',
+        'oidc: where the service receives the sign-in (repeatable; exact match)',
         collect,
       )
+      .option('--host <host>', 'site: a host name, optionally with a path prefix (repeatable)', collect)
+      .option('--network <cidr>', 'radius: an address or network it sends from (repeatable)', collect)
+      .option('--secret <secret>', "radius: the device's shared secret (default: one is generated)")
       .option(
         '--logout-uri <uri>',
         'where the service may send people after logging out (repeatable)',
@@ -59,10 +74,14 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
       const created = await core.services.register(
         {
           name,
+          kind: options.kind as ServiceKind,
           clientId: options.clientId,
-          redirectUris: options.redirectUri ?? [],
+          redirectUris: options.redirectUri,
           logoutUris: options.logoutUri,
-          type: options.public ? 'public' : 'confidential',
+          hosts: options.host,
+          networks: options.network,
+          radiusSecret: options.secret,
+          type: options.public ? 'public' : undefined,
           scopes: options.scopes === undefined ? undefined : [options.scopes],
           skipConsent: Boolean(options.skipConsent),
           mfaPolicy: options.mfa as MfaPolicy,
@@ -105,6 +124,8 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
       .description('change a service; the options given replace the values they name')
       .argument('<service>', 'client id or name')
       .option('--name <name>', 'a new name')
+      .option('--host <host>', 'site: the host names, all of them (repeatable)', collect)
+      .option('--network <cidr>', 'radius: the networks, all of them (repeatable)', collect)
       .option('--redirect-uri <uri>', 'the redirect URIs, all of them (repeatable)', collect)
       .option('--logout-uri <uri>', 'the logout URIs, all of them (repeatable)', collect)
       .option('--scopes <scopes>', 'the scopes it may ask for')
@@ -116,6 +137,8 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
     await withContext(configWithDataDir(io, options), io, async ({ core }) => {
       const patch: ServicePatch = {
         ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(options.host !== undefined ? { hosts: options.host } : {}),
+        ...(options.network !== undefined ? { networks: options.network } : {}),
         ...(options.redirectUri !== undefined ? { redirectUris: options.redirectUri } : {}),
         ...(options.logoutUri !== undefined ? { logoutUris: options.logoutUri } : {}),
         ...(options.scopes !== undefined ? { scopes: [options.scopes] } : {}),
@@ -143,7 +166,9 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
   addDataDirOption(
     service
       .command('rotate-secret')
-      .description('give a confidential service a new secret; the old one stops working at once')
+      .description(
+        'give a confidential service, an application or a RADIUS client a new secret; the old one stops working at once',
+      )
       .argument('<service>', 'client id or name'),
   ).action(async (reference: string, options: ServiceOptions) => {
     await withContext(configWithDataDir(io, options), io, async ({ core }) => {
@@ -155,18 +180,47 @@ export function registerServiceCommands(program: Command, io: CliIo): void {
 }
 
 function printSecret(io: CliIo, result: ServiceWithSecret, publicUrl: string): void {
-  if (result.clientSecret !== undefined) {
-    io.out(`Client secret (shown only this once; Twofold keeps only its hash):\n${result.clientSecret}\n`);
+  const { service, clientSecret } = result;
+  if (service.kind === 'site') {
+    io.out(
+      `Point your reverse proxy's forward-auth at ${publicUrl}/api/authz/forward-auth (docs/services.md).\n`,
+    );
+    return;
+  }
+  if (service.kind === 'radius') {
+    io.out(`Shared secret (shown only this once; enter it on the device):\n${clientSecret}\n`);
+    return;
+  }
+  if (clientSecret !== undefined) {
+    io.out(`Client secret (shown only this once; Twofold keeps only its hash):\n${clientSecret}\n`);
   } else {
     io.out('A public client: no secret, it proves itself with PKCE.\n');
   }
-  io.out(`Discovery URL: ${publicUrl}/.well-known/openid-configuration\n`);
+  if (service.kind === 'application') {
+    io.out(`Validate API: POST ${publicUrl}/api/v1/validate with HTTP Basic ${service.clientId}:<secret>\n`);
+  } else {
+    io.out(`Discovery URL: ${publicUrl}/.well-known/openid-configuration\n`);
+  }
+}
+
+/** Where a service is: its redirect URIs, host names or networks, by kind. */
+function whereOf(s: ServiceSummary): readonly string[] {
+  if (s.kind === 'site') return s.hosts;
+  if (s.kind === 'radius') return s.networks;
+  return s.redirectUris;
 }
 
 function formatTable(services: readonly ServiceSummary[]): string {
   if (services.length === 0) return 'No services.\n';
-  const rows = services.map((s) => [s.clientId, s.name, s.type, s.mfaPolicy, s.redirectUris.join(' ')]);
-  const header = ['CLIENT ID', 'NAME', 'TYPE', 'MFA', 'REDIRECT URIS'];
+  const rows = services.map((s) => [
+    s.clientId,
+    s.name,
+    s.kind,
+    s.kind === 'oidc' ? s.type : '-',
+    s.mfaPolicy,
+    whereOf(s).join(' '),
+  ]);
+  const header = ['CLIENT ID', 'NAME', 'KIND', 'TYPE', 'MFA', 'REDIRECT URIS / HOSTS / NETWORKS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) =>
     `${cells
@@ -177,20 +231,35 @@ function formatTable(services: readonly ServiceSummary[]): string {
 }
 
 function formatDetails(s: ServiceSummary, publicUrl: string): string {
+  const byKind: Record<ServiceKind, string[]> = {
+    oidc: [
+      `Type:           ${s.type}`,
+      `Redirect URIs:  ${s.redirectUris.join(', ')}`,
+      `Logout URIs:    ${s.logoutUris.join(', ') || '-'}`,
+      `Scopes:         ${s.scopes.join(' ')}`,
+      `Skip consent:   ${s.skipConsent ? 'yes' : 'no'}`,
+      `Signing:        ${s.signingAlg}`,
+    ],
+    site: [`Hosts:          ${s.hosts.join(', ')}`],
+    application: [],
+    radius: [`Networks:       ${s.networks.join(', ')}`],
+  };
+  const endpoint: Record<ServiceKind, string> = {
+    oidc: `Discovery URL:  ${publicUrl}/.well-known/openid-configuration`,
+    site: `Forward-auth:   ${publicUrl}/api/authz/forward-auth`,
+    application: `Validate API:   ${publicUrl}/api/v1/validate`,
+    radius: 'RADIUS:         UDP port TWOFOLD_RADIUS_PORT of twofold serve',
+  };
   return [
     `Service:        ${s.name}`,
     `Client id:      ${s.clientId}`,
-    `Type:           ${s.type}`,
+    `Kind:           ${s.kind}`,
     `MFA policy:     ${s.mfaPolicy}`,
-    `Redirect URIs:  ${s.redirectUris.join(', ')}`,
-    `Logout URIs:    ${s.logoutUris.join(', ') || '-'}`,
-    `Scopes:         ${s.scopes.join(' ')}`,
-    `Skip consent:   ${s.skipConsent ? 'yes' : 'no'}`,
-    `Signing:        ${s.signingAlg}`,
+    ...byKind[s.kind],
     `Created:        ${s.createdAt}`,
     `Updated:        ${s.updatedAt}`,
     `Id:             ${s.id}`,
-    `Discovery URL:  ${publicUrl}/.well-known/openid-configuration`,
+    endpoint[s.kind],
     '',
   ].join('\n');
 }

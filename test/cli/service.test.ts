@@ -85,10 +85,77 @@ describe('twofold service', () => {
     expect(rows()[0]?.secret_hash).toBeNull();
     const listed = await service('list');
     expect(listed.stdout).toMatch(
-      /^CLIENT ID +NAME +TYPE +MFA +REDIRECT URIS\nspa +SPA +public +not_required +http:\/\/127\.0\.0\.1:5173\/cb\n$/,
+      /^CLIENT ID +NAME +KIND +TYPE +MFA +REDIRECT URIS \/ HOSTS \/ NETWORKS\nspa +SPA +oidc +public +not_required +http:\/\/127\.0\.0\.1:5173\/cb\n$/,
     );
     expect(JSON.parse((await service('list', '--json')).stdout)).toHaveLength(1);
     expect((await service('show', 'SPA')).stdout).toContain('Type:           public');
+  });
+
+  it('adds a site, an application and a RADIUS client, each with what its kind needs', async () => {
+    const site = await service('add', 'Grafana', '--kind', 'site', '--host', 'Grafana.Example.com/admin/');
+    expect(site.code).toBe(0);
+    expect(site.stdout).toContain('/api/authz/forward-auth');
+    expect(site.stdout).not.toMatch(SECRET);
+
+    const app = await service('add', 'Build bot', '--kind', 'application', '--mfa', 'not_required');
+    expect(app.code).toBe(0);
+    const appSecret = SECRET.exec(app.stdout)?.[1];
+    expect(appSecret).toBeDefined();
+    expect(app.stdout).toContain('POST http://localhost:8080/api/v1/validate');
+
+    const vpn = await service(
+      'add',
+      'VPN',
+      '--kind',
+      'radius',
+      '--network',
+      '10.0.0.0/24',
+      '--secret',
+      'a-shared-secret-of-the-vpn',
+    );
+    expect(vpn.code).toBe(0);
+    expect(vpn.stdout).toContain(
+      'Shared secret (shown only this once; enter it on the device):\na-shared-secret-of-the-vpn\n',
+    );
+
+    const listed = (await service('list')).stdout;
+    expect(listed).toMatch(/\ngrafana +Grafana +site +- +required +grafana\.example\.com\/admin\n/);
+    expect(listed).toMatch(/\nbuild-bot +Build bot +application +- +not_required\n/);
+    expect(listed).toMatch(/\nvpn +VPN +radius +- +required +10\.0\.0\.0\/24\n/);
+    expect((await service('show', 'vpn')).stdout).toContain('Networks:       10.0.0.0/24\n');
+
+    // Nothing of the secrets in the database file: a hash for the application, sealed for RADIUS.
+    const file = readFileSync(join(dir.path, 'twofold.db')).toString('latin1');
+    expect(file).not.toContain(appSecret!);
+    expect(file).not.toContain('a-shared-secret-of-the-vpn');
+    expect(rows().find((row) => row.client_id === 'build-bot')?.secret_hash).toBe(
+      createHash('sha256').update(appSecret!).digest('hex'),
+    );
+  });
+
+  it('refuses what a kind does not have, and a site without hosts, saying what to give', async () => {
+    const hostless = await service('add', 'Grafana', '--kind', 'site');
+    expect(hostless.code).not.toBe(0);
+    expect(hostless.stderr).toContain('A site needs at least one host name');
+    const mixed = await service(
+      'add',
+      'Grafana',
+      '--kind',
+      'site',
+      '--host',
+      'g.example.com',
+      '--redirect-uri',
+      'https://g.example.com/cb',
+    );
+    expect(mixed.stderr).toContain('A service of kind "site" has no redirectUris');
+    const badNetwork = await service('add', 'VPN', '--kind', 'radius', '--network', '10.0.0.300');
+    expect(badNetwork.stderr).toContain('Invalid network "10.0.0.300"');
+    const badKind = await service('add', 'X', '--kind', 'ldap');
+    expect(badKind.stderr).toContain('Invalid service kind "ldap"');
+    await service('add', 'Grafana', '--kind', 'site', '--host', 'g.example.com');
+    const clash = await service('add', 'Other', '--kind', 'site', '--host', 'G.example.com');
+    expect(clash.stderr).toContain('The site "Grafana" already covers g.example.com.');
+    expect(rows().map((row) => row.name)).toEqual(['Grafana']);
   });
 
   it('refuses redirect URIs that are not https (or http on loopback), naming the problem, and writes nothing', async () => {
