@@ -164,3 +164,52 @@ test('a public service has no secret to rotate; a change needs a fresh second fa
   expect(stale.json().error.reason).toBe('step_up_required');
   expect((await call('GET', '/api/v1/admin/services/spa')).json().mfaPolicy).toBe('required');
 });
+
+test('a site, an application and a RADIUS client: each kind with its own fields; the OIDC provider knows none of them', async () => {
+  const site = await call('POST', '/api/v1/admin/services', {
+    name: 'Grafana',
+    kind: 'site',
+    hosts: ['grafana.example.com'],
+    mfaPolicy: 'user_choice',
+  });
+  expect(site.statusCode, site.body).toBe(201);
+  expect(site.json()).not.toHaveProperty('clientSecret');
+  expect(site.json().service).toMatchObject({
+    kind: 'site',
+    hosts: ['grafana.example.com'],
+    redirectUris: [],
+  });
+
+  const app = await call('POST', '/api/v1/admin/services', { name: 'Build bot', kind: 'application' });
+  expect(app.statusCode).toBe(201);
+  const appSecret: string = app.json().clientSecret;
+  expect((await f.t.store.services.findByClientId('build-bot'))?.secret_hash).toBe(sha256(appSecret));
+
+  const radius = await call('POST', '/api/v1/admin/services', {
+    name: 'VPN',
+    kind: 'radius',
+    networks: ['192.0.2.0/24', '2001:db8::/32'],
+  });
+  expect(radius.statusCode).toBe(201);
+  const shared: string = radius.json().clientSecret;
+  const row = await f.t.store.services.findByClientId('vpn');
+  expect(row?.secret_hash).toBeNull();
+  expect(row?.radius_secret_sealed).not.toContain(shared);
+  expect(f.t.core.services.radiusSecretOf(row!)).toBe(shared);
+
+  const patched = await call('PATCH', '/api/v1/admin/services/grafana', {
+    hosts: ['grafana.example.com/admin'],
+  });
+  expect(patched.json()).toMatchObject({ hosts: ['grafana.example.com/admin'] });
+  const wrongField = await call('PATCH', '/api/v1/admin/services/vpn', { hosts: ['x.example.com'] });
+  expect(wrongField.statusCode).toBe(400);
+  expect(wrongField.json().error).toMatchObject({ field: 'hosts' });
+
+  // A client id of another kind is no OpenID Connect client.
+  const authorize = await f.t.app.inject({
+    method: 'GET',
+    url: '/oidc/auth?client_id=build-bot&response_type=code&scope=openid&redirect_uri=https://x.example/cb',
+  });
+  expect(authorize.statusCode).toBe(400);
+  expect(authorize.body).toContain('client is invalid');
+});

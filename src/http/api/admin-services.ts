@@ -27,12 +27,30 @@ const Scopes = Type.Array(
   { maxItems: 4, description: 'What the service may ask for; `openid` is always included.' },
 );
 
+const kinds = (options: { default?: string; description: string }) =>
+  Type.Union(
+    [Type.Literal('oidc'), Type.Literal('site'), Type.Literal('application'), Type.Literal('radius')],
+    options,
+  );
+const KIND_DESCRIPTION =
+  '`oidc`: an OpenID Connect client; `site`: a site behind a reverse proxy that asks ' +
+  '`/api/authz/forward-auth`; `application`: calls `/api/v1/validate` with its client id and secret; ' +
+  '`radius`: a RADIUS client (VPN, network device).';
+const Kind = kinds({ description: KIND_DESCRIPTION });
+const Hosts = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 20, description });
+const Networks = (description: string) =>
+  Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 20, description });
+
 const ServiceSchema = Type.Object(
   {
     id: Type.String(),
     clientId: Type.String(),
     name: Type.String(),
+    kind: Kind,
     type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
+    hosts: Type.Array(Type.String(), { description: 'A site\'s host names, with optional path prefixes.' }),
+    networks: Type.Array(Type.String(), { description: "A RADIUS client's addresses or networks." }),
     redirectUris: Type.Array(Type.String()),
     logoutUris: Type.Array(Type.String()),
     scopes: Type.Array(Type.String()),
@@ -50,7 +68,9 @@ const ServiceWithSecretSchema = Type.Object(
     service: ServiceSchema,
     clientSecret: Type.Optional(
       Type.String({
-        description: 'Shown this once; Twofold keeps only its SHA-256. Absent for a public service.',
+        description:
+          "Shown this once. An OIDC client's or an application's: Twofold keeps only its SHA-256; a RADIUS " +
+          "client's shared secret: kept sealed. Absent for a public service and a site.",
       }),
     ),
   },
@@ -59,13 +79,27 @@ const ServiceWithSecretSchema = Type.Object(
 
 const NewServiceBody = RequestBody({
   name: Type.String({ minLength: 1, maxLength: 100 }),
+  kind: Type.Optional(kinds({ default: 'oidc', description: KIND_DESCRIPTION })),
   clientId: Type.Optional(
     Type.String({ minLength: 1, maxLength: 64, description: 'Default: from the name.' }),
   ),
-  redirectUris: Uris('Absolute https URLs (http only on loopback), matched exactly; at least one.'),
+  redirectUris: Type.Optional(
+    Uris('oidc: absolute https URLs (http only on loopback), matched exactly; at least one.'),
+  ),
+  hosts: Type.Optional(Hosts('site: host names, each optionally with a path prefix; at least one.')),
+  networks: Type.Optional(Networks('radius: IPv4/IPv6 addresses or CIDR networks; at least one.')),
+  radiusSecret: Type.Optional(
+    Type.String({
+      minLength: 16,
+      maxLength: 128,
+      description: "radius: the device's shared secret; generated when absent.",
+    }),
+  ),
   logoutUris: Type.Optional(Uris('Where the service may send people after logging out.')),
   type: Type.Optional(
-    Type.Union([Type.Literal('confidential'), Type.Literal('public')], { default: 'confidential' }),
+    Type.Union([Type.Literal('confidential'), Type.Literal('public')], {
+      description: 'oidc only; `confidential` when absent.',
+    }),
   ),
   scopes: Type.Optional(Scopes),
   skipConsent: Type.Optional(
@@ -77,6 +111,8 @@ const NewServiceBody = RequestBody({
 
 const PatchServiceBody = RequestBody({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  hosts: Type.Optional(Hosts('site: all of them.')),
+  networks: Type.Optional(Networks('radius: all of them.')),
   redirectUris: Type.Optional(Uris('All of them: they replace the registered ones.')),
   logoutUris: Type.Optional(Uris('All of them.')),
   scopes: Type.Optional(Scopes),
@@ -94,6 +130,8 @@ const toJson = (service: ServiceSummary) => ({
   redirectUris: [...service.redirectUris],
   logoutUris: [...service.logoutUris],
   scopes: [...service.scopes],
+  hosts: [...service.hosts],
+  networks: [...service.networks],
 });
 const withSecret = (result: ServiceWithSecret) => ({ ...result, service: toJson(result.service) });
 
