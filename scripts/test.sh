@@ -12,6 +12,9 @@ declare -A PACKAGE_OF=(
   [pdftotext]=poppler-utils
   [chromium]=chromium
   [psql]=postgresql-client
+  [curl]=curl
+  [nginx]=nginx
+  [radclient]=freeradius-utils
 )
 missing=()
 for tool in "${!PACKAGE_OF[@]}"; do

@@ -12,6 +12,7 @@ import { authenticatorRoutes } from './authenticators.js';
 import { backupCodeRoutes } from './backup-codes.js';
 import { loginRoutes } from './login.js';
 import { meRoutes } from './me.js';
+import { validateRoutes } from './validate.js';
 
 /**
  * The JSON API (issue 4), registered at /api: the v1 features under /api/v1, the OpenAPI 3.1
@@ -39,6 +40,12 @@ export async function apiRoutes(app: FastifyInstance, options: { core: Core }): 
             type: 'http',
             scheme: 'bearer',
             description: 'A login token from POST /api/v1/login, or a personal API token (tf_pat_…).',
+          },
+          basicAuth: {
+            type: 'http',
+            scheme: 'basic',
+            description:
+              'The client id and secret of a service of kind `application` (POST /api/v1/validate).',
           },
         },
       },
@@ -68,6 +75,7 @@ export async function apiRoutes(app: FastifyInstance, options: { core: Core }): 
       await v1.register(adminIdentityProviderRoutes, { core });
       await v1.register(backupCodeRoutes, { core });
       await v1.register(webauthnApiRoutes, { core });
+      await v1.register(validateRoutes, { core });
     },
     { prefix: '/v1' },
   );
