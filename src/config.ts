@@ -19,6 +19,11 @@ export interface Config {
   readonly publicUrl: string;
   /** The service name shown in authenticator apps and on backup-code sheets. */
   readonly issuer: string;
+  /**
+   * The domain the session cookie is shared with (`example.com`: every subdomain), so sites
+   * behind forward-auth on sibling hosts see the Twofold session. Unset: Twofold's host only.
+   */
+  readonly cookieDomain: string | undefined;
   /** `smtp://…` or `smtps://…`; unset means messages are written to `<dataDir>/outbox`. */
   readonly smtpUrl: string | undefined;
   /** The From: address of every e-mail. */
@@ -100,8 +105,26 @@ export function loadConfig(env: Environment, overrides: Partial<Config> = {}): C
     );
   }
 
+  const cookieDomain = readString(env, 'TWOFOLD_COOKIE_DOMAIN')?.replace(/^\./, '').toLowerCase();
+  if (cookieDomain !== undefined) {
+    const publicHost = new URL(publicUrl).hostname;
+    if (!/^[a-z0-9.-]+$/.test(cookieDomain) || !cookieDomain.includes('.')) {
+      throw new ConfigError(
+        'TWOFOLD_COOKIE_DOMAIN',
+        `expected a domain such as example.com, got "${cookieDomain}"`,
+      );
+    }
+    if (publicHost !== cookieDomain && !publicHost.endsWith(`.${cookieDomain}`)) {
+      throw new ConfigError(
+        'TWOFOLD_COOKIE_DOMAIN',
+        `${cookieDomain} does not contain the host of TWOFOLD_PUBLIC_URL (${publicHost}): browsers would refuse the cookie`,
+      );
+    }
+  }
+
   return {
     port,
+    cookieDomain: overrides.cookieDomain ?? cookieDomain,
     host: overrides.host ?? readString(env, 'TWOFOLD_HOST') ?? '127.0.0.1',
     dataDir: resolve(overrides.dataDir ?? readString(env, 'TWOFOLD_DATA_DIR') ?? 'data'),
     databaseUrl: overrides.databaseUrl ?? readUrl(env, 'TWOFOLD_DATABASE_URL', ['postgres:', 'postgresql:']),

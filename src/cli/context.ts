@@ -77,7 +77,12 @@ export async function openContext(config: Config, io: CliIo, options: ContextOpt
       store,
       keyring,
       clock: systemClock,
-      settings: { publicUrl: config.publicUrl, issuer: config.issuer, setupLinkHours: config.setupLinkHours },
+      settings: {
+        publicUrl: config.publicUrl,
+        issuer: config.issuer,
+        setupLinkHours: config.setupLinkHours,
+        cookieDomain: config.cookieDomain,
+      },
       mailer: afterDurable(
         database,
         createMailTransport({

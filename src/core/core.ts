@@ -13,6 +13,7 @@ import { IdentityProviders } from './identity-providers.js';
 import { discardMailer, type Mailer } from './mailer.js';
 import { Onboarding } from './onboarding.js';
 import { Passwords } from './passwords.js';
+import { ProtectedSites } from './protected-sites.js';
 import { SecondFactor } from './second-factor.js';
 import { SecurityNotices } from './security-notices.js';
 import { ServiceAccess } from './service-access.js';
@@ -30,6 +31,8 @@ export interface CoreSettings {
   readonly publicUrl: string;
   readonly issuer: string;
   readonly setupLinkHours: number;
+  /** The domain the session cookie is shared with (TWOFOLD_COOKIE_DOMAIN); its host only when unset. */
+  readonly cookieDomain?: string | undefined;
 }
 
 export interface CoreDependencies {
@@ -76,6 +79,8 @@ export class Core {
   readonly serviceAccess: ServiceAccess;
   /** Password and code checks for applications (the validate API) and RADIUS clients. */
   readonly credentialCheck: CredentialCheck;
+  /** The sites behind reverse proxies (forward-auth), by the URL asked for. */
+  readonly protectedSites: ProtectedSites;
   readonly identityProviders: IdentityProviders;
   readonly externalSignIn: ExternalSignIn;
 
@@ -132,6 +137,7 @@ export class Core {
     this.services = new Services({ store, keyring, clock, audit });
     this.signingKeys = new SigningKeys({ store, keyring, clock, audit });
     this.serviceAccess = new ServiceAccess({ store, clock, audit });
+    this.protectedSites = new ProtectedSites({ store });
     this.credentialCheck = new CredentialCheck({
       store,
       clock,

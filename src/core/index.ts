@@ -65,6 +65,7 @@ export {
 export { isMfaRequired } from './mfa-policy.js';
 export { ADMIN_SETUP_LINK_MS } from './onboarding.js';
 export type { PasswordChangeInput } from './passwords.js';
+export { type ProtectedSites, parseSiteUrl } from './protected-sites.js';
 export { isRecentlyAuthenticated, requireRecentAuthentication } from './recent-authentication.js';
 export type { SecondFactorProof } from './second-factor.js';
 export { SecurityNotices } from './security-notices.js';

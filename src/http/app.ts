@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type Core, TwofoldError } from '../core/index.js';
+import { forwardAuthRoutes } from '../forward-auth/routes.js';
 import { oidcRoutes } from '../oidc/routes.js';
 import { apiRoutes } from './api/index.js';
 import { sendJsonError, toPublicError, wantsHtml } from './error-handler.js';
@@ -88,5 +89,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(webauthnRoutes, { core });
   await app.register(apiRoutes, { core, prefix: '/api' });
   await app.register(oidcRoutes, { core });
+  await app.register(forwardAuthRoutes, { core });
   return app;
 }

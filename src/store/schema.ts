@@ -94,7 +94,11 @@ export interface SessionsTable {
    * in but must enroll a required second factor first; `setup`: arrived through a
    * password-setup link, still setting up (factor, password, backup codes).
    */
-  stage: 'password' | 'full' | 'enrollment' | 'setup';
+  /**
+   * `services`: the password alone was proven, enough for services whose policy asks no more (a
+   * site behind forward-auth with MFA off); Twofold's own pages treat it as signed out.
+   */
+  stage: 'password' | 'full' | 'enrollment' | 'setup' | 'services';
   csrf_token: string;
   created_at: number;
   expires_at: number;

@@ -67,4 +67,14 @@ describe('configuration', () => {
     if (typeof message === 'string') expect((error as Error).message).toBe(message);
     else expect((error as Error).message).toMatch(message);
   });
+
+  it('shares the session cookie with a domain only when it contains the public host', () => {
+    const env = { TWOFOLD_PUBLIC_URL: 'https://auth.example.com' };
+    expect(loadConfig(env).cookieDomain).toBeUndefined();
+    expect(loadConfig({ ...env, TWOFOLD_COOKIE_DOMAIN: '.Example.com' }).cookieDomain).toBe('example.com');
+    expect(() => loadConfig({ ...env, TWOFOLD_COOKIE_DOMAIN: 'example.org' })).toThrow(
+      'TWOFOLD_COOKIE_DOMAIN: example.org does not contain the host of TWOFOLD_PUBLIC_URL (auth.example.com)',
+    );
+    expect(() => loadConfig({ ...env, TWOFOLD_COOKIE_DOMAIN: 'com' })).toThrow(ConfigError);
+  });
 });

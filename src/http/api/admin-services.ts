@@ -49,7 +49,7 @@ const ServiceSchema = Type.Object(
     name: Type.String(),
     kind: Kind,
     type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
-    hosts: Type.Array(Type.String(), { description: 'A site\'s host names, with optional path prefixes.' }),
+    hosts: Type.Array(Type.String(), { description: "A site's host names, with optional path prefixes." }),
     networks: Type.Array(Type.String(), { description: "A RADIUS client's addresses or networks." }),
     redirectUris: Type.Array(Type.String()),
     logoutUris: Type.Array(Type.String()),

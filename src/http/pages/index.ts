@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { h } from 'preact';
 import type { Core } from '../../core/index.js';
+import { continuePageRoutes } from '../../forward-auth/continue-page.js';
 import { type PublicError, toPublicError } from '../error-handler.js';
 import { ErrorPage } from '../views/error-page.js';
 import type { Viewer } from '../views/layout.js';
@@ -47,6 +48,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageOptions): Pr
   await app.register(apiTokenPageRoutes, options);
   await app.register(onboardingRoutes, options);
   await app.register(adminPageRoutes, options);
+  await app.register(continuePageRoutes, options);
 }
 
 /**

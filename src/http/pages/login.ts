@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { h } from 'preact';
 import { type ActiveSession, type Core, type LoginResult, TwofoldError } from '../../core/index.js';
+import { CONTINUE_PATH } from '../../forward-auth/routes.js';
 import { INTERACTION_PREFIX } from '../../oidc/paths.js';
 import { CodeStepPage, LoginPage } from '../views/login-page.js';
 import {
@@ -100,7 +101,12 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
     if (!result.pending) throw new TypeError('A browser login must get a pending session');
     setSessionCookie(reply, core, result.pending);
     // A service's sign-in decides for itself whether the password is enough (src/oidc/).
-    if (next?.startsWith(INTERACTION_PREFIX) && !result.codeWasWrong) return reply.redirect(next, 303);
+    if (
+      (next?.startsWith(INTERACTION_PREFIX) || next?.startsWith(`${CONTINUE_PATH}?`)) &&
+      !result.codeWasWrong
+    ) {
+      return reply.redirect(next, 303);
+    }
     if (result.codeWasWrong) {
       const pending = await core.sessions.resolve(result.pending.token);
       if (pending) await core.sessions.setFlash(pending, CODE_WAS_WRONG);

@@ -17,14 +17,28 @@ export function setSessionCookie(reply: FastifyReply, core: Core, session: Issue
     sameSite: 'lax',
     path: '/',
     secure: isHttps(core),
+    ...cookieDomain(core),
     // Relative, so a browser whose clock is off still keeps it exactly as long as the server does.
     maxAge: Math.max(0, Math.floor((session.expiresAt - core.clock.now()) / 1000)),
   });
 }
 
 export function clearSessionCookie(reply: FastifyReply, core: Core): void {
-  reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: isHttps(core) });
+  reply.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure: isHttps(core),
+    ...cookieDomain(core),
+  });
 }
+
+/**
+ * TWOFOLD_COOKIE_DOMAIN: the session is sent to every host of that domain, so sites behind
+ * forward-auth see it — and so does any other host there (docs/services.md says what it risks).
+ */
+const cookieDomain = (core: Core): { domain?: string } =>
+  core.settings.cookieDomain ? { domain: core.settings.cookieDomain } : {};
 
 /**
  * The browser session behind the request's cookie, at whatever stage; undefined when there is

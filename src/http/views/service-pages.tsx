@@ -123,7 +123,7 @@ export function SignedOutPage({ serviceName }: { readonly serviceName?: string |
 
 export interface ContinuePageProps {
   readonly serviceName: string;
-  /** The provider's own URL (same origin) that sends the browser on to the service. */
+  /** Where the browser goes on to: the provider's URL that answers the service, or a protected site. */
   readonly url: string;
 }
 
