@@ -27,6 +27,7 @@ await build({
     'pino',
     '@picocss/pico',
     '@simplewebauthn/browser',
+    'radius',
     // loaded on first use only
     'pg',
     'nodemailer',

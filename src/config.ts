@@ -9,6 +9,8 @@ export interface Config {
   readonly port: number;
   /** Interface the server binds; loopback by default so a fresh install is not exposed by accident. */
   readonly host: string;
+  /** UDP port for RADIUS (on `host`); unset means no RADIUS server. */
+  readonly radiusPort: number | undefined;
   /** Where the SQLite file, the master key and the mail outbox live. */
   readonly dataDir: string;
   /** `postgres://…` for PostgreSQL; unset means the embedded SQLite file `<dataDir>/twofold.db`. */
@@ -126,6 +128,11 @@ export function loadConfig(env: Environment, overrides: Partial<Config> = {}): C
     port,
     cookieDomain: overrides.cookieDomain ?? cookieDomain,
     host: overrides.host ?? readString(env, 'TWOFOLD_HOST') ?? '127.0.0.1',
+    radiusPort:
+      overrides.radiusPort ??
+      (readString(env, 'TWOFOLD_RADIUS_PORT') === undefined
+        ? undefined
+        : readInteger(env, 'TWOFOLD_RADIUS_PORT', 0, 0, 65535)),
     dataDir: resolve(overrides.dataDir ?? readString(env, 'TWOFOLD_DATA_DIR') ?? 'data'),
     databaseUrl: overrides.databaseUrl ?? readUrl(env, 'TWOFOLD_DATABASE_URL', ['postgres:', 'postgresql:']),
     masterKey: overrides.masterKey ?? readString(env, 'TWOFOLD_MASTER_KEY'),

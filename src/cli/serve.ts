@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
+import { RadiusServer } from '../radius/server.js';
 import { configFrom } from './config-options.js';
-import { openContext } from './context.js';
+import { type Context, openContext, StartupError } from './context.js';
 import { type CliIo, UsageError } from './io.js';
 
 interface ServeOptions {
@@ -48,13 +49,13 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
   const app = await buildApp({ core: context.core, logger, durable: context.database.durable });
   // Signing keys are loaded (or, on a fresh database, generated) before the first request.
   const issuer = (await app.oidcProvider()).issuer;
+  const radius = config.radiusPort === undefined ? undefined : await startRadius(config, context, logger);
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'Twofold is stopping');
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void app
-        .close()
+      void Promise.all([app.close(), radius?.close()])
         .then(() => context.close())
         .then(() => {
           logger.info('Twofold stopped');
@@ -82,4 +83,32 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
     );
   }
   await stopped;
+}
+
+/** RADIUS on UDP, on the HTTP interface (TWOFOLD_HOST), when TWOFOLD_RADIUS_PORT is set. */
+async function startRadius(config: Config, context: Context, logger: pino.Logger): Promise<RadiusServer> {
+  const port = config.radiusPort as number;
+  let server: RadiusServer;
+  try {
+    server = await RadiusServer.start({
+      core: context.core,
+      host: config.host,
+      port,
+      durable: context.database.durable,
+      logger,
+    });
+  } catch (error) {
+    await context.close();
+    throw new StartupError(
+      `cannot listen for RADIUS on UDP ${config.host}:${port} (TWOFOLD_RADIUS_PORT): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const { address, port: bound } = server.address();
+  const clients = (await context.store.services.listByKind('radius')).length;
+  logger.info(
+    { address, port: bound, clients },
+    `RADIUS listening on UDP ${address}:${bound} for ${clients} registered RADIUS client(s)`,
+  );
+  return server;
 }

@@ -40,6 +40,12 @@ describe('configuration', () => {
     });
   });
 
+  it('runs RADIUS only when TWOFOLD_RADIUS_PORT is set', () => {
+    expect(loadConfig({}).radiusPort).toBeUndefined();
+    expect(loadConfig({ TWOFOLD_RADIUS_PORT: '' }).radiusPort).toBeUndefined();
+    expect(loadConfig({ TWOFOLD_RADIUS_PORT: '1812' }).radiusPort).toBe(1812);
+  });
+
   it.each([
     [{ TWOFOLD_PORT: 'http' }, 'TWOFOLD_PORT: expected a whole number, got "http"'],
     [{ TWOFOLD_PORT: '70000' }, 'TWOFOLD_PORT: must be between 0 and 65535, got 70000'],
@@ -54,6 +60,8 @@ describe('configuration', () => {
     [{ TWOFOLD_LOG_LEVEL: 'loud' }, /^TWOFOLD_LOG_LEVEL: expected one of fatal, error/],
     [{ TWOFOLD_MAIL_FROM: 'nobody' }, 'TWOFOLD_MAIL_FROM: not an e-mail address: "nobody"'],
     [{ TWOFOLD_SQLITE_SYNCHRONOUS: 'OFF' }, 'TWOFOLD_SQLITE_SYNCHRONOUS: expected FULL or NORMAL, got "OFF"'],
+    [{ TWOFOLD_RADIUS_PORT: 'radius' }, 'TWOFOLD_RADIUS_PORT: expected a whole number, got "radius"'],
+    [{ TWOFOLD_RADIUS_PORT: '99999' }, 'TWOFOLD_RADIUS_PORT: must be between 0 and 65535, got 99999'],
   ])('names the variable at fault: %j', (env, message) => {
     const error = (() => {
       try {
