@@ -3,6 +3,7 @@ import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
 import { codeVerifierContext } from './external-sign-in.js';
 import { clientSecretContext } from './identity-providers.js';
+import { radiusSecretContext } from './services.js';
 import { COOKIE_KEY, COOKIE_KEY_CONTEXT, signingKeyContext } from './signing-keys.js';
 
 const KEY_CHECK = 'master_key_check';
@@ -86,6 +87,18 @@ export async function resealAll(store: Store, keyring: Keyring, clock: Clock): P
         ),
       });
     }
+    // RADIUS clients keep their shared secret: only its sealing changes, not what the device holds.
+    const radiusClients = (await tx.services.listByKind('radius')).filter(
+      (s) => s.radius_secret_sealed !== null,
+    );
+    for (const client of radiusClients) {
+      await tx.services.update(client.id, {
+        radius_secret_sealed: keyring.reseal(
+          client.radius_secret_sealed as string,
+          radiusSecretContext(client.id),
+        ),
+      });
+    }
     // Sign-ins under way (ten minutes at most) keep working across the rotation.
     for (const signIn of await tx.identityProviders.listSignIns()) {
       await tx.identityProviders.resealSignIn(
@@ -103,9 +116,12 @@ export async function resealAll(store: Store, keyring: Keyring, clock: Clock): P
     await tx.audit.append({
       type: 'keys.rotated',
       at: clock.now(),
-      detail: { keyId: keyring.currentKeyId, resealed: rows.length + signingKeys.length + providers.length },
+      detail: {
+        keyId: keyring.currentKeyId,
+        resealed: rows.length + signingKeys.length + providers.length + radiusClients.length,
+      },
     });
-    return rows.length + signingKeys.length + providers.length;
+    return rows.length + signingKeys.length + providers.length + radiusClients.length;
   });
   return { resealed, keyId: keyring.currentKeyId };
 }

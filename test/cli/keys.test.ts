@@ -135,6 +135,38 @@ describe('twofold keys rotate', () => {
     });
   });
 
+  it("re-seals RADIUS clients' shared secrets, which the devices keep unchanged", async () => {
+    const secret = 'the-switch-shared-secret';
+    const added = await runCli([
+      'service',
+      'add',
+      'Core switch',
+      '--kind',
+      'radius',
+      '--network',
+      '10.0.0.0/24',
+      '--secret',
+      secret,
+      '--data-dir',
+      dir.path,
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    const oldKeys = keysInFile(dir.path);
+
+    const result = await runCli(['keys', 'rotate', '--data-dir', dir.path]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Re-sealed 1 secret\(s\)/);
+
+    await withCore(dir.path, keysInFile(dir.path), async (core) => {
+      const [client] = await core.store.services.listByKind('radius');
+      expect(core.keyring.isSealedWithCurrentKey(client!.radius_secret_sealed!)).toBe(true);
+      expect(core.services.radiusSecretOf(client!)).toBe(secret);
+      expect(() =>
+        Keyring.fromKeys(oldKeys).unseal(client!.radius_secret_sealed!, `radius-secret:${client!.id}`),
+      ).toThrow(/master key/);
+    });
+  });
+
   it('with TWOFOLD_MASTER_KEY, re-seals under the first key given and says the others can go', async () => {
     const oldKey = (await runCli(['keys', 'generate'])).stdout.trim();
     const newKey = (await runCli(['keys', 'generate'])).stdout.trim();
