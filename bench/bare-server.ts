@@ -27,6 +27,17 @@ import { ACCEPT_STEP, FIND_SESSION, FLOOR_ROWS, SQLITE } from './accept-step.js'
 const floorWork = process.env.SQLITE_FILE ? sqliteFloor(process.env.SQLITE_FILE) : await postgresFloor();
 const app = Fastify({ logger: false });
 app.get('/healthz', async () => ({ status: 'ok' }));
+// The forward-auth ceiling (bench/suites/forward-auth.ts): read the cookie and the URL asked
+// for, answer 200 with the identity headers Twofold sends. No session, site or policy.
+app.get('/api/authz/forward-auth', async (request, reply) => {
+  if (!request.headers.cookie || !request.headers['x-original-url']) throw new Error('no cookie or URL');
+  reply.header('cache-control', 'no-store');
+  reply.header('remote-user', 'user1');
+  reply.header('remote-email', 'user1@bench.test');
+  reply.header('remote-name', '');
+  reply.header('remote-groups', '');
+  return reply.code(200).send();
+});
 app.post<{ Body: { otp: string } }>(
   '/api/v1/me/verify',
   {

@@ -27,6 +27,7 @@ const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
   footprint: () => import('./suites/footprint.js'),
   pg: () => import('./suites/pg.js'),
   oidc: () => import('./suites/oidc.js'),
+  'forward-auth': () => import('./suites/forward-auth.js'),
   profile: () => import('./suites/profile.js'),
   instructions: () => import('./suites/instructions.js'),
 };
