@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import { PreparedQuery } from './prepared.js';
 import type { Database, ServicePreferencesTable, ServicesTable } from './schema.js';
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -9,7 +10,28 @@ export type ServiceKind = ServiceRow['kind'];
 
 /** Registered services (OpenID Connect clients, sites, applications, RADIUS clients) and each person's choices for them. */
 export class ServiceRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  // Every forward-auth decision runs these two: built and compiled once (prepared.ts).
+  readonly #byKind: PreparedQuery<{ kind: ServiceKind }, ServiceRow>;
+  readonly #forSignIn: PreparedQuery<
+    { clientId: string; userId: string },
+    ServiceRow & { readonly mfa_off: number | null }
+  >;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#byKind = new PreparedQuery(db, (p) =>
+      db.selectFrom('services').selectAll().where('kind', '=', p.kind).orderBy('name'),
+    );
+    this.#forSignIn = new PreparedQuery(db, (p) =>
+      db
+        .selectFrom('services as s')
+        .leftJoin('service_preferences as pr', (join) =>
+          join.onRef('pr.service_id', '=', 's.id').on('pr.user_id', '=', p.userId),
+        )
+        .selectAll('s')
+        .select('pr.mfa_off')
+        .where('s.client_id', '=', p.clientId),
+    );
+  }
 
   async insert(row: NewServiceRow): Promise<void> {
     await this.db.insertInto('services').values(row).execute();
@@ -25,7 +47,7 @@ export class ServiceRepository {
 
   /** Services of one kind, by name: the sites a proxy may ask about, the RADIUS clients. */
   async listByKind(kind: ServiceKind): Promise<ServiceRow[]> {
-    return this.db.selectFrom('services').selectAll().where('kind', '=', kind).orderBy('name').execute();
+    return this.#byKind.rows({ kind });
   }
 
   /** The service and this person's choice for it, in one read: what each sign-in to it checks. */
@@ -33,15 +55,7 @@ export class ServiceRepository {
     clientId: string,
     userId: string,
   ): Promise<(ServiceRow & { readonly mfa_off: number | null }) | undefined> {
-    return this.db
-      .selectFrom('services as s')
-      .leftJoin('service_preferences as p', (join) =>
-        join.onRef('p.service_id', '=', 's.id').on('p.user_id', '=', userId),
-      )
-      .selectAll('s')
-      .select('p.mfa_off')
-      .where('s.client_id', '=', clientId)
-      .executeTakeFirst();
+    return this.#forSignIn.first({ clientId, userId });
   }
 
   async findByName(name: string): Promise<ServiceRow | undefined> {
