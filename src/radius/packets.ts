@@ -22,7 +22,7 @@ export interface AccessRequest {
   readonly password: string | undefined;
   /** The State of an Access-Challenge this request answers. */
   readonly state: Buffer | undefined;
-  /** Where the person is, as the device tells it (OpenVPN and strongSwan send their address). */
+  /** Where the person is, as the device tells it (strongSwan sends the user's address). */
   readonly callingStationId: string | undefined;
   /** Echoed unchanged in the reply (RFC 2865 §5.33), for proxies on the way. */
   readonly proxyStates: readonly Buffer[];
