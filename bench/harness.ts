@@ -224,13 +224,15 @@ export function startTwofold(
     nodeArgs?: readonly string[];
     wrapper?: readonly string[];
     timeoutMillis?: number;
+    /** More settings, e.g. TWOFOLD_RADIUS_PORT. */
+    env?: Readonly<Record<string, string>>;
   } = {},
 ): Promise<ChildServer> {
   const port = freePort();
   return startServer({
     name,
     args: [...START_FLAGS, ...(options.nodeArgs ?? []), 'bin/twofold.js', 'serve'],
-    env: { ...START_ENV, ...twofoldEnv(dataDir, port, options.databaseUrl) },
+    env: { ...START_ENV, ...twofoldEnv(dataDir, port, options.databaseUrl), ...options.env },
     port,
     wrapper: options.wrapper,
     timeoutMillis: options.timeoutMillis,

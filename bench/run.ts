@@ -28,6 +28,7 @@ const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
   pg: () => import('./suites/pg.js'),
   oidc: () => import('./suites/oidc.js'),
   'forward-auth': () => import('./suites/forward-auth.js'),
+  radius: () => import('./suites/radius.js'),
   profile: () => import('./suites/profile.js'),
   instructions: () => import('./suites/instructions.js'),
 };
