@@ -34,6 +34,10 @@ export interface Config {
   readonly setupLinkHours: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
+  /** `json` (pino's lines, for collectors) or `pretty` (one readable line each, for a terminal). */
+  readonly logFormat: 'json' | 'pretty';
+  /** TCP port of the separate `/metrics` listener (on `host`); unset means no metrics. */
+  readonly metricsPort: number | undefined;
   /** SQLite durability: FULL (default) survives power loss after every commit; NORMAL may lose the last ones. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
 }
@@ -107,6 +111,22 @@ export function loadConfig(env: Environment, overrides: Partial<Config> = {}): C
     );
   }
 
+  const logFormat = (readString(env, 'TWOFOLD_LOG_FORMAT') ?? 'json').toLowerCase();
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError('TWOFOLD_LOG_FORMAT', `expected json or pretty, got "${logFormat}"`);
+  }
+  const metricsPort =
+    overrides.metricsPort ??
+    (readString(env, 'TWOFOLD_METRICS_PORT') === undefined
+      ? undefined
+      : readInteger(env, 'TWOFOLD_METRICS_PORT', 0, 0, 65535));
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(
+      'TWOFOLD_METRICS_PORT',
+      `must differ from the server's port (${port}): /metrics is never served on the public listener`,
+    );
+  }
+
   const cookieDomain = readString(env, 'TWOFOLD_COOKIE_DOMAIN')?.replace(/^\./, '').toLowerCase();
   if (cookieDomain !== undefined) {
     const publicHost = new URL(publicUrl).hostname;
@@ -142,6 +162,8 @@ export function loadConfig(env: Environment, overrides: Partial<Config> = {}): C
     mailFrom: overrides.mailFrom ?? mailFrom,
     setupLinkHours: overrides.setupLinkHours ?? readInteger(env, 'TWOFOLD_SETUP_LINK_HOURS', 72, 1, 24 * 90),
     logLevel: overrides.logLevel ?? logLevel,
+    logFormat: overrides.logFormat ?? logFormat,
+    metricsPort,
     sqliteSynchronous: overrides.sqliteSynchronous ?? sqliteSynchronous,
   };
 }

@@ -5,11 +5,18 @@ import {
   Core,
   holdsSealedData,
   type Mailer,
+  type Metrics,
   systemClock,
   verifyMasterKey,
 } from '../core/index.js';
 import { generateMasterKey, Keyring, parseMasterKeys } from '../security/index.js';
-import { migrateToLatest, type OpenedDatabase, openDatabase, Store } from '../store/index.js';
+import {
+  type DatabaseObserver,
+  migrateToLatest,
+  type OpenedDatabase,
+  openDatabase,
+  Store,
+} from '../store/index.js';
 import type { CliIo } from './io.js';
 import { createMailTransport } from './mail-transport.js';
 import { readMasterKeyFile, writeMasterKeyFile } from './master-key-file.js';
@@ -49,6 +56,8 @@ export interface ContextOptions {
   readonly acknowledgeWritesAtCommit?: boolean;
   /** `cli` for a one-off command: its audit events say so (the operator has no account). */
   readonly auditOrigin?: AuditOrigin;
+  /** The server's metrics (TWOFOLD_METRICS_PORT): what the core and the database report. */
+  readonly metrics?: Metrics & DatabaseObserver;
 }
 
 export async function openContext(config: Config, io: CliIo, options: ContextOptions = {}): Promise<Context> {
@@ -57,6 +66,7 @@ export async function openContext(config: Config, io: CliIo, options: ContextOpt
     dataDir: config.dataDir,
     sqliteSynchronous: config.sqliteSynchronous,
     acknowledgeWrites: options.acknowledgeWritesAtCommit ? 'committed' : 'durable',
+    observer: options.metrics,
   });
   try {
     try {
@@ -94,6 +104,7 @@ export async function openContext(config: Config, io: CliIo, options: ContextOpt
       ),
       onMailError: (error) => log('error', { err: error }, 'an e-mail could not be sent'),
       ...(options.auditOrigin ? { auditOrigin: options.auditOrigin } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     return { config, database, store, core, keySource: source, close: () => database.db.destroy() };
   } catch (error) {

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
-import pino from 'pino';
+import type pino from 'pino';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
+import type { MetricsServer, PrometheusMetrics } from '../metrics/index.js';
 import { RadiusServer } from '../radius/server.js';
 import { configFrom } from './config-options.js';
 import { type Context, openContext, StartupError } from './context.js';
 import { type CliIo, UsageError } from './io.js';
+import { createLogger } from './logger.js';
+import { logSecurityEvents } from './security-log.js';
 
 interface ServeOptions {
   readonly port?: string;
@@ -41,21 +44,35 @@ function toOverrides(options: ServeOptions): Partial<Config> {
 
 /** Starts the server and resolves once it has stopped (SIGINT or SIGTERM). */
 export async function serve(config: Config, io: CliIo): Promise<void> {
-  const logger = pino({ level: config.logLevel, base: undefined });
+  const logger = createLogger(config);
+  // Loaded only when asked for: prom-client and its collectors cost a server without them nothing.
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : new (await import('../metrics/index.js')).PrometheusMetrics();
   const context = await openContext(config, io, {
     log: (level, fields, message) => logger[level](fields, message),
     acknowledgeWritesAtCommit: true,
+    ...(metrics ? { metrics } : {}),
   });
-  const app = await buildApp({ core: context.core, logger, durable: context.database.durable });
+  logSecurityEvents(context.core, (fields, message) => logger.info(fields, message));
+  const app = await buildApp({
+    core: context.core,
+    logger,
+    durable: context.database.durable,
+    ...(metrics ? { observeRequest: metrics.observeRequest } : {}),
+  });
   // Signing keys are loaded (or, on a fresh database, generated) before the first request.
   const issuer = (await app.oidcProvider()).issuer;
   const radius = config.radiusPort === undefined ? undefined : await startRadius(config, context, logger);
+  if (metrics && radius) metrics.watchRadius(radius.counters);
+  const metricsServer = metrics && (await startMetrics(config, metrics, context, logger));
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'Twofold is stopping');
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void Promise.all([app.close(), radius?.close()])
+      void Promise.all([app.close(), radius?.close(), metricsServer?.close()])
         .then(() => context.close())
         .then(() => {
           logger.info('Twofold stopped');
@@ -83,6 +100,29 @@ export async function serve(config: Config, io: CliIo): Promise<void> {
     );
   }
   await stopped;
+}
+
+/** GET /metrics on a listener of its own, on the HTTP interface (TWOFOLD_HOST): TWOFOLD_METRICS_PORT. */
+async function startMetrics(
+  config: Config,
+  metrics: PrometheusMetrics,
+  context: Context,
+  logger: pino.Logger,
+): Promise<MetricsServer> {
+  const port = config.metricsPort as number;
+  let server: MetricsServer;
+  try {
+    const { startMetricsServer } = await import('../metrics/index.js');
+    server = await startMetricsServer(metrics, { host: config.host, port });
+  } catch (error) {
+    await context.close();
+    throw new StartupError(
+      `cannot listen for metrics on ${config.host}:${port} (TWOFOLD_METRICS_PORT): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  logger.info({ url: server.url }, `Metrics listening on ${server.url}`);
+  return server;
 }
 
 /** RADIUS on UDP, on the HTTP interface (TWOFOLD_HOST), when TWOFOLD_RADIUS_PORT is set. */

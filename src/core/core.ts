@@ -11,6 +11,7 @@ import { CredentialCheck } from './credential-check.js';
 import { ExternalSignIn } from './external-sign-in.js';
 import { IdentityProviders } from './identity-providers.js';
 import { discardMailer, type Mailer } from './mailer.js';
+import { countAuditEvents, countedMailer, type Metrics, noMetrics } from './metrics.js';
 import { Onboarding } from './onboarding.js';
 import { Passwords } from './passwords.js';
 import { ProtectedSites } from './protected-sites.js';
@@ -46,6 +47,8 @@ export interface CoreDependencies {
   readonly onMailError?: (error: unknown) => void;
   /** Marks every audit event of this process (`cli`: the command line). */
   readonly auditOrigin?: AuditOrigin;
+  /** Told about sign-ins, checks, throttling, audit events and mail (src/metrics/); none by default. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -57,6 +60,8 @@ export class Core {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly settings: CoreSettings;
+  /** Where sign-ins and checks are counted; front-ends report theirs through `countSignIn`. */
+  readonly metrics: Metrics;
   readonly audit: AuditLog;
   readonly throttle: Throttle;
   readonly sessions: Sessions;
@@ -91,10 +96,13 @@ export class Core {
     this.clock = clock;
     this.settings = settings;
     const audit = new AuditLog(store, clock, deps.auditOrigin);
-    const throttle = new Throttle(store, clock);
+    const metrics = deps.metrics ?? noMetrics;
+    this.metrics = metrics;
+    countAuditEvents(audit, metrics);
+    const throttle = new Throttle(store, clock, metrics);
     const sessions = new Sessions(store, clock);
     const backupCodes = new BackupCodes({ store, keyring, clock, audit });
-    const secondFactor = new SecondFactor({ store, keyring, clock, audit, throttle, backupCodes });
+    const secondFactor = new SecondFactor({ store, keyring, clock, audit, throttle, backupCodes, metrics });
     this.backupCodes = backupCodes;
     this.audit = audit;
     this.throttle = throttle;
@@ -112,7 +120,7 @@ export class Core {
     this.totp = new TotpEnrollments({ store, keyring, clock, audit, issuer: settings.issuer });
     this.authenticators = new Authenticators({ store, clock, audit });
     this.passwords = new Passwords({ store, clock, audit });
-    const mailer = deps.mailer ?? discardMailer;
+    const mailer = deps.mailer ? countedMailer(deps.mailer, metrics) : discardMailer;
     this.mailer = mailer;
     this.notices = new SecurityNotices({
       store,
@@ -169,6 +177,7 @@ export class Core {
       sessions,
       publicUrl: settings.publicUrl,
       rpName: settings.issuer,
+      metrics,
     });
   }
 }

@@ -62,6 +62,30 @@ export {
   totpSecretContext,
   verifyMasterKey,
 } from './master-key-check.js';
+export {
+  AUTHENTICATOR_KINDS,
+  type AuthenticatorKind,
+  countSignIn,
+  credentialResultOf,
+  LOGIN_FAILURE_REASONS,
+  type LoginFailureReason,
+  loginResultOf,
+  MAIL_RESULTS,
+  type MailResult,
+  type Metrics,
+  noMetrics,
+  SECOND_FACTOR_KINDS,
+  SECOND_FACTOR_RESULTS,
+  type SecondFactorKind,
+  type SecondFactorResult,
+  SIGN_IN_PATHS,
+  SIGN_IN_RESULTS,
+  type SignInPath,
+  type SignInResult,
+  signInResultOfError,
+  THROTTLE_STATES,
+  type ThrottleState,
+} from './metrics.js';
 export { isMfaRequired } from './mfa-policy.js';
 export { ADMIN_SETUP_LINK_MS } from './onboarding.js';
 export type { PasswordChangeInput } from './passwords.js';
@@ -110,7 +134,7 @@ export {
 } from './sessions.js';
 export { invalidCredentials, LOGIN_MAX_LENGTH, type LoginInput, type LoginResult } from './sign-in.js';
 export { RETIRED_KEY_PUBLISHED_MS, type SigningJwk, SigningKeys } from './signing-keys.js';
-export { describeWait, THROTTLE_POLICIES, throttleKeys } from './throttle.js';
+export { describeWait, THROTTLE_POLICIES, type ThrottlePolicy, throttleKeys } from './throttle.js';
 export {
   type ActivatedAuthenticator,
   PENDING_AUTHENTICATOR_LIFETIME_MS,

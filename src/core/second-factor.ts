@@ -6,7 +6,8 @@ import { type BackupCodes, normalizeBackupCode } from './backup-codes.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
 import { totpSecretContext } from './master-key-check.js';
-import { THROTTLE_POLICIES, type Throttle, throttled, throttleKeys } from './throttle.js';
+import { type Metrics, noMetrics } from './metrics.js';
+import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
 
 /** What proved the second factor. */
 export type SecondFactorProof =
@@ -34,6 +35,8 @@ export interface SecondFactorDependencies {
   readonly audit: AuditLog;
   readonly throttle: Throttle;
   readonly backupCodes: BackupCodes;
+  /** Counts each code checked, by kind and result. */
+  readonly metrics?: Metrics;
 }
 
 export const invalidCode = () =>
@@ -51,7 +54,11 @@ export const invalidCode = () =>
  * failure counter are the same for all of them.
  */
 export class SecondFactor {
-  constructor(private readonly deps: SecondFactorDependencies) {}
+  readonly #metrics: Metrics;
+
+  constructor(private readonly deps: SecondFactorDependencies) {
+    this.#metrics = deps.metrics ?? noMetrics;
+  }
 
   async verify(user: UserRow, rawCode: string, context: SecondFactorContext): Promise<SecondFactorProof> {
     const backupCode = normalizeBackupCode(rawCode);
@@ -67,6 +74,7 @@ export class SecondFactor {
     // of parallel guesses cannot outrun the counter. The database decides who used a step first
     // (RFC 6238 §5.2), and what follows from a success — the failures in a row end, the session's
     // proof, the audit event — is written with it, and only if it won.
+    let usedBefore = false;
     const outcome = await store.totpAttempts.attempt({
       throttleKey: throttleKeys.secondFactor(user.id),
       userId: user.id,
@@ -76,28 +84,35 @@ export class SecondFactor {
         const matches: TotpMatch[] = [];
         for (const device of devices) {
           const secret = keyring.unseal(device.secret_sealed as string, totpSecretContext(device.id));
-          const result = verifyTotp({
+          const expected = {
             code,
             secret,
             atMillis: now,
             digits: device.digits ?? 6,
             periodSeconds: device.period_seconds ?? 30,
-            afterTimeStep: device.last_step,
-          });
-          secret.fill(0);
+          };
+          const result = verifyTotp({ ...expected, afterTimeStep: device.last_step });
           if (result.valid) matches.push({ authenticatorId: device.id, step: result.timeStep });
+          // Refused either way; checked again only to tell a code sent again (a replay the
+          // audit and the metrics name) from a wrong one, and only when it was refused.
+          else if (!usedBefore) usedBefore = verifyTotp(expected).valid;
+          secret.fill(0);
         }
         return matches;
       },
       sessionIdHash: context.proveSession,
       audit: success && audit.event(success),
     });
-    if (outcome.status === 'refused') throw throttled(outcome, now);
+    if (outcome.status === 'refused') throw this.deps.throttle.refusal('secondFactor', outcome, now);
     if (outcome.status === 'accepted') {
+      this.#metrics.secondFactorCheck('totp', 'ok');
       if (success) audit.announce(success);
       return { method: 'totp', authenticatorId: outcome.authenticatorId };
     }
-    const { failures, replayed } = outcome;
+    // Replayed: its step was taken by a request racing this one, or accepted before.
+    const replayed = outcome.replayed || usedBefore;
+    const { failures } = outcome;
+    this.#metrics.secondFactorCheck('totp', replayed ? 'replayed' : 'wrong');
 
     if (failures >= lockThreshold) {
       await audit.record({
@@ -131,6 +146,7 @@ export class SecondFactor {
     await throttle.reserve('backupCode', key);
     const used = await backupCodes.consume(user, code);
     if (!used) {
+      this.#metrics.secondFactorCheck('backup_code', 'wrong');
       await audit.record({
         type: context.purpose === 'login' ? 'login.failed' : 'step_up.failed',
         userId: user.id,
@@ -139,6 +155,7 @@ export class SecondFactor {
       });
       throw invalidCode();
     }
+    this.#metrics.secondFactorCheck('backup_code', 'ok');
     await throttle.succeed(key);
     const mfaKey = throttleKeys.secondFactor(user.id);
     const wasLocked = await throttle.isLocked(mfaKey);

@@ -1,6 +1,7 @@
 import type { Store, ThrottleSchedule } from '../store/index.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
+import { type Metrics, noMetrics } from './metrics.js';
 
 /** Security rule 3 of docs/architecture.md, in numbers. */
 export const THROTTLE_POLICIES = {
@@ -37,6 +38,7 @@ export class Throttle {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly metrics: Metrics = noMetrics,
   ) {}
 
   /**
@@ -47,7 +49,20 @@ export class Throttle {
     const now = this.clock.now();
     const reservation = await this.store.throttles.reserveAttempt(key, now, THROTTLE_POLICIES[policy]);
     if (reservation.allowed) return reservation.failures;
-    throw throttled(reservation, now);
+    throw this.refusal(policy, reservation, now);
+  }
+
+  /**
+   * The error for an attempt refused under `policy` while its key is blocked or locked (a check
+   * the store made itself, such as a code's: second-factor.ts), counted as such.
+   */
+  refusal(
+    policy: ThrottlePolicy,
+    refusal: { readonly blockedUntil: number; readonly locked: boolean },
+    now: number,
+  ): TwofoldError {
+    this.metrics.throttleRefusal(policy, refusal.locked ? 'locked' : 'wait');
+    return throttled(refusal, now);
   }
 
   /**
@@ -58,6 +73,7 @@ export class Throttle {
     const now = this.clock.now();
     const row = await this.store.throttles.find(key);
     if (row && row.blocked_until > now) {
+      this.metrics.throttleRefusal(policyOfKey(key), 'wait');
       const retryAfterSeconds = Math.max(1, Math.ceil((row.blocked_until - now) / 1000));
       throw new TwofoldError(
         'throttled',
@@ -87,6 +103,14 @@ export class Throttle {
     const row = await this.store.throttles.find(key);
     return row && { failures: row.failures, blockedUntil: row.blocked_until, locked: row.locked === 1 };
   }
+}
+
+/** The policy a key of `throttleKeys` is counted under, read from its prefix. */
+function policyOfKey(key: string): ThrottlePolicy {
+  if (key.startsWith('mfa:')) return 'secondFactor';
+  if (key.startsWith('backup:')) return 'backupCode';
+  if (key.startsWith('password:ip:')) return 'passwordAddress';
+  return 'passwordAccount';
 }
 
 /** The denial of an attempt that was not counted: 423 while locked, else 429 until the block ends. */

@@ -9,8 +9,9 @@ import { addAmr } from './amr.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
+import { type Metrics, noMetrics } from './metrics.js';
 import type { ActiveSession, IssuedSession, SessionKind, Sessions } from './sessions.js';
-import { THROTTLE_POLICIES, type Throttle, throttled, throttleKeys } from './throttle.js';
+import { THROTTLE_POLICIES, type Throttle, throttleKeys } from './throttle.js';
 import { WEBAUTHN_CHALLENGE_LIFETIME_MS, WebauthnChallenges } from './webauthn-challenges.js';
 import { assertionRefused, challengeRefused } from './webauthn-refusals.js';
 import {
@@ -43,6 +44,8 @@ export interface WebauthnDependencies {
   readonly publicUrl: string;
   /** The relying party's name the browser shows, e.g. "Twofold". */
   readonly rpName: string;
+  /** Counts each security-key answer checked. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -132,6 +135,7 @@ export class Webauthn {
       purpose: 'authentication',
       requireUserVerification: false,
     });
+    this.countCheck(outcome);
     if (!outcome.ok) {
       await this.recordFailure(user.id, outcome.reason, failures, context);
       throw outcome.error;
@@ -245,6 +249,7 @@ export class Webauthn {
       purpose: 'passkey',
       requireUserVerification: true,
     });
+    this.countCheck(outcome);
     if (!outcome.ok) {
       await this.deps.audit.record({
         type: 'login.failed',
@@ -265,7 +270,7 @@ export class Webauthn {
         ip: context.ip,
         detail: { reason: state.locked ? 'second_factor_locked' : 'second_factor_throttled' },
       });
-      throw throttled(state, clock.now());
+      throw throttle.refusal('secondFactor', state, clock.now());
     }
     await throttle.succeed(key);
     const now = clock.now();
@@ -368,6 +373,12 @@ export class Webauthn {
       ok: true,
       proof: { method: 'webauthn', authenticatorId: row.id, userVerified: info.userVerified },
     };
+  }
+
+  /** A key that signed with a counter gone back is a copy replaying: see `checkAssertion`. */
+  private countCheck(outcome: { ok: true } | { ok: false; reason: WebauthnFailureReason }): void {
+    const result = outcome.ok ? 'ok' : outcome.reason === 'counter' ? 'replayed' : 'wrong';
+    (this.deps.metrics ?? noMetrics).secondFactorCheck('webauthn', result);
   }
 
   private async recordFailure(

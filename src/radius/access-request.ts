@@ -1,5 +1,11 @@
 import { isIP } from 'node:net';
-import { type Core, TwofoldError } from '../core/index.js';
+import {
+  type Core,
+  type CredentialResult,
+  countSignIn,
+  credentialResultOf,
+  TwofoldError,
+} from '../core/index.js';
 import type { RadiusChallenges } from './challenges.js';
 import type { RadiusClient } from './clients.js';
 import type { AccessRequest, Reply } from './packets.js';
@@ -43,6 +49,10 @@ export class AccessRequestHandler {
     }
   }
 
+  private counted(check: Promise<CredentialResult>): Promise<CredentialResult> {
+    return countSignIn(this.core.metrics, 'radius', check, credentialResultOf);
+  }
+
   private async passwordStep(
     client: RadiusClient,
     login: string,
@@ -50,7 +60,7 @@ export class AccessRequestHandler {
     ip: string,
   ): Promise<Reply> {
     const { service } = client;
-    const result = await this.core.credentialCheck.check({ service, login, password, ip });
+    const result = await this.counted(this.core.credentialCheck.check({ service, login, password, ip }));
     if (result.ok) return { code: 'Access-Accept' };
     if (result.reason === 'code_required' && result.user) {
       const state = await this.challenges.open(service.id, result.user.id);
@@ -81,9 +91,10 @@ export class AccessRequestHandler {
           service: service.name,
         },
       });
+      this.core.metrics.signIn('radius', 'expired');
       return reject('This sign-in has expired or was already answered: sign in again with your password.');
     }
-    const result = await this.core.credentialCheck.check({ service, login, code, ip });
+    const result = await this.counted(this.core.credentialCheck.check({ service, login, code, ip }));
     return result.ok ? { code: 'Access-Accept' } : reject(result.message);
   }
 }

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, type LogEvent, Migrator, PostgresDialect, sql } from 'kysely';
 import type PgModule from 'pg';
 import { bindDriver, GroupCommitSqliteDriver, groupCommitSqliteDialect } from './group-commit-sqlite.js';
 import { migrationProvider } from './migrations/index.js';
+import { type DatabaseObserver, operationOf } from './observer.js';
 import { prepareMarkedStatements } from './postgres-prepared.js';
 import type { Database } from './schema.js';
 import { SqliteWalDurability } from './sqlite-wal-durability.js';
@@ -25,6 +26,8 @@ export interface OpenDatabaseOptions {
    * COMMIT, for the server, which waits on `durable()` before anything leaves the process.
    */
   readonly acknowledgeWrites?: 'durable' | 'committed';
+  /** Told each statement's time and, on SQLite, each batch's size and fsync's time (metrics). */
+  readonly observer?: DatabaseObserver | undefined;
 }
 
 export interface OpenedDatabase {
@@ -76,7 +79,20 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
       client.query('set enable_seqscan = off').catch(() => {});
       prepareMarkedStatements(client);
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const { observer } = options;
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool }),
+      // Kysely times every query it runs (ours all go through it on PostgreSQL) when it logs.
+      ...(observer
+        ? {
+            log: (event: LogEvent) => {
+              if (event.level === 'query') {
+                observer.query(operationOf(event.query), event.queryDurationMillis / 1000);
+              }
+            },
+          }
+        : {}),
+    });
     return {
       db,
       engine: 'postgres',
@@ -101,10 +117,15 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   sqlite.pragma('cache_size = -4000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const observer = options.observer;
   const durability = new SqliteWalDurability(file, {
     syncEveryCommit: (options.sqliteSynchronous ?? 'FULL') === 'FULL',
+    onFsync: observer && ((seconds) => observer.sqliteFsync(seconds)),
   });
-  const driver = new GroupCommitSqliteDriver(sqlite, durability, { acknowledge: options.acknowledgeWrites });
+  const driver = new GroupCommitSqliteDriver(sqlite, durability, {
+    acknowledge: options.acknowledgeWrites,
+    observer,
+  });
   const db = new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite, durability, driver) });
   bindDriver(db as Kysely<unknown>, driver);
   return { db, engine: 'sqlite', location: file, durable: () => driver.durable() };

@@ -11,6 +11,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { type DatabaseObserver, operationOf } from './observer.js';
 import { type RowReader, rowReader } from './sqlite-rows.js';
 import type { SqliteWalDurability } from './sqlite-wal-durability.js';
 
@@ -69,6 +70,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   readonly #durability: SqliteWalDurability | undefined;
   readonly #acknowledgeAtCommit: boolean;
+  readonly #observer: DatabaseObserver | undefined;
   /**
    * The last fsync started, until it has finished: what `durable()` waits on, and, acknowledged
    * after the fsync, what the next batch waits for while it grows.
@@ -98,6 +100,7 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#db = db;
     this.#durability = durability;
     this.#acknowledgeAtCommit = options.acknowledge === 'committed';
+    this.#observer = options.observer;
     durability?.onRestartDue(() => this.#holdForWalRestart(durability));
   }
 
@@ -185,8 +188,20 @@ export class GroupCommitSqliteDriver implements Driver {
       while (this.#transaction) await this.#transaction;
     }
     const prepared = this.#prepare(query.sql);
-    if (connection.inTransaction || prepared.statement.readonly) return run(prepared, query.parameters);
-    return this.#enqueue(() => run(prepared, query.parameters)) as Promise<QueryResult<unknown>>;
+    if (connection.inTransaction || prepared.statement.readonly) return this.#run(prepared, query);
+    return this.#enqueue(() => this.#run(prepared, query)) as Promise<QueryResult<unknown>>;
+  }
+
+  /** Runs a statement, timed when someone observes (the time of the statement, not of its wait). */
+  #run(prepared: Prepared, query: CompiledQuery): QueryResult<unknown> {
+    const observer = this.#observer;
+    if (!observer) return run(prepared, query.parameters);
+    const started = performance.now();
+    try {
+      return run(prepared, query.parameters);
+    } finally {
+      observer.query(operationOf(query), (performance.now() - started) / 1000);
+    }
   }
 
   /**
@@ -233,7 +248,7 @@ export class GroupCommitSqliteDriver implements Driver {
     const { begin, release, undo } = this.#unitStatements;
     begin.run();
     try {
-      const result = work((query) => run(this.#prepare(query.sql), query.parameters));
+      const result = work((query) => this.#run(this.#prepare(query.sql), query));
       release.run();
       return result;
     } catch (error) {
@@ -292,6 +307,7 @@ export class GroupCommitSqliteDriver implements Driver {
       for (const write of batch) write.reject(error);
       return;
     }
+    this.#observer?.sqliteBatch(batch.length);
     if (!this.#durability) {
       settle(batch);
       return;
@@ -395,6 +411,8 @@ export interface GroupCommitOptions {
    * its COMMIT (`committed`), for a caller that waits on `durable()` before anything leaves.
    */
   readonly acknowledge?: 'durable' | 'committed';
+  /** Told each statement's time and each batch's size. */
+  readonly observer?: DatabaseObserver | undefined;
 }
 
 /** The driver under each Kysely instance opened on it (`bindDriver`). */

@@ -22,6 +22,11 @@ export type {
   IdentityProviderRow,
   LinkedIdentityRow,
 } from './identity-providers.js';
+export {
+  type DatabaseObserver,
+  QUERY_OPERATIONS,
+  type QueryOperation,
+} from './observer.js';
 export type { OidcPayload } from './oidc-payloads.js';
 export type { OneTimeLinkRow } from './one-time-links.js';
 export type { RadiusChallengeRow } from './radius-challenges.js';

@@ -55,6 +55,7 @@ export class SqliteWalDurability {
   readonly #syncEveryCommit: boolean;
   readonly #checkpointIntervalMs: number;
   readonly #restartAfterFrames: number;
+  readonly #onFsync: ((seconds: number) => void) | undefined;
   /** Told when the WAL should start over; the writer then calls `catchUp` with its commits held. */
   #onRestartDue: (() => void) | undefined;
   /** The answer awaited from the worker's catch-up checkpoint. */
@@ -65,6 +66,7 @@ export class SqliteWalDurability {
    *   not fsynced (a power loss may lose the last ones), checkpoints still leave the event loop.
    * @param options.checkpointIntervalMs How often the worker checkpoints (tests shorten it).
    * @param options.restartAfterFrames WAL frames (pages) past which the WAL is made to start over.
+   * @param options.onFsync Told how long each fsync took, in seconds (metrics).
    */
   constructor(
     private readonly databaseFile: string,
@@ -72,6 +74,7 @@ export class SqliteWalDurability {
       readonly syncEveryCommit: boolean;
       readonly checkpointIntervalMs?: number;
       readonly restartAfterFrames?: number;
+      readonly onFsync?: ((seconds: number) => void) | undefined;
     },
   ) {
     this.#walFile = `${databaseFile}-wal`;
@@ -79,6 +82,7 @@ export class SqliteWalDurability {
     this.#syncEveryCommit = options.syncEveryCommit;
     this.#checkpointIntervalMs = options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS;
     this.#restartAfterFrames = options.restartAfterFrames ?? RESTART_AFTER_FRAMES;
+    this.#onFsync = options.onFsync;
   }
 
   /** The writer's hook: called when the WAL is long enough to be started over (see the class). */
@@ -163,8 +167,10 @@ export class SqliteWalDurability {
     if (!batch) return;
     this.#waiting = undefined;
     this.#syncing = batch;
-    this.#lastStart = performance.now();
+    const started = performance.now();
+    this.#lastStart = started;
     const finish = (error: Error | null) => {
+      this.#onFsync?.((performance.now() - started) / 1000);
       this.#syncing = undefined;
       if (error) batch.reject(error);
       else batch.resolve();

@@ -60,6 +60,8 @@ export async function startRadiusFixture(options: {
   readonly users: readonly string[];
   readonly withTotp: readonly string[];
   readonly clients: readonly RadiusClientSpec[];
+  /** More of the server's environment (TWOFOLD_METRICS_PORT, say). */
+  readonly env?: Readonly<Record<string, string>>;
 }): Promise<RadiusFixture> {
   const dir = makeTempDir();
   const key = generateMasterKey();
@@ -111,6 +113,7 @@ export async function startRadiusFixture(options: {
   const server = await startServerProcess(dir.path, {
     TWOFOLD_MASTER_KEY: formatMasterKey(key),
     TWOFOLD_RADIUS_PORT: '0',
+    ...options.env,
   });
   const match = /RADIUS listening on UDP [^\s]+:(\d+)/.exec(server.output());
   if (!match) {

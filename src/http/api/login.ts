@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { type Core, isoTime, LOGIN_MAX_LENGTH } from '../../core/index.js';
+import { type Core, countSignIn, isoTime, LOGIN_MAX_LENGTH, loginResultOf } from '../../core/index.js';
 import { errorEnvelope } from '../error-envelope.js';
 import { bearerAuthentication, principalOf } from './auth.js';
 import { bearerSecurity, errorResponses, IsoTime, RequestBody } from './schemas.js';
@@ -57,14 +57,19 @@ export const loginRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
     },
     async (request, reply) => {
       const { username, password, otp } = request.body;
-      const result = await core.signIn.login({
-        login: username,
-        password,
-        otp,
-        kind: 'api',
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-      });
+      const result = await countSignIn(
+        core.metrics,
+        'api',
+        core.signIn.login({
+          login: username,
+          password,
+          otp,
+          kind: 'api',
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+        }),
+        loginResultOf,
+      );
       if (result.outcome === 'second_factor_required') {
         return reply.code(401).send(errorEnvelope(401, ADDITIONAL_STEPS_MESSAGE));
       }

@@ -1,7 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { type Core, LOGIN_MAX_LENGTH, TwofoldError } from '../../core/index.js';
+import {
+  type Core,
+  countSignIn,
+  credentialResultOf,
+  LOGIN_MAX_LENGTH,
+  TwofoldError,
+} from '../../core/index.js';
 import { errorResponses, RequestBody } from './schemas.js';
 
 const ValidateBody = RequestBody({
@@ -100,13 +106,12 @@ export const validateRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (
     async (request, reply) => {
       const service = await core.services.authenticateApplication(...basicCredentials(request));
       const { user, code, password } = request.body;
-      const result = await core.credentialCheck.check({
-        service,
-        login: user,
-        code,
-        password,
-        ip: request.ip,
-      });
+      const result = await countSignIn(
+        core.metrics,
+        'validate',
+        core.credentialCheck.check({ service, login: user, code, password, ip: request.ip }),
+        credentialResultOf,
+      );
       if (!result.ok) {
         if (result.retryAfterSeconds !== undefined)
           reply.header('retry-after', String(result.retryAfterSeconds));

@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { h } from 'preact';
-import { type ActiveSession, type Core, type LoginResult, TwofoldError } from '../../core/index.js';
+import {
+  type ActiveSession,
+  type Core,
+  countSignIn,
+  type LoginResult,
+  loginResultOf,
+  TwofoldError,
+} from '../../core/index.js';
 import { CONTINUE_PATH } from '../../forward-auth/routes.js';
 import { INTERACTION_PREFIX } from '../../oidc/paths.js';
 import { CodeStepPage, LoginPage } from '../views/login-page.js';
@@ -20,6 +27,7 @@ import {
   setSessionCookie,
 } from './page-session.js';
 import { sendPage } from './respond.js';
+import { signInPathOf } from './sign-in-path.js';
 
 const CODE_WAS_WRONG = 'The one-time code was not valid. Enter the current code from your device.';
 
@@ -67,13 +75,18 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
     const previous = await currentSession(core, request);
     let result: LoginResult;
     try {
-      result = await core.signIn.login({
-        login: username,
-        password: formField(request, 'password'),
-        otp: formField(request, 'otp') || undefined,
-        kind: 'browser',
-        ...clientOf(request),
-      });
+      result = await countSignIn(
+        core.metrics,
+        signInPathOf(next),
+        core.signIn.login({
+          login: username,
+          password: formField(request, 'password'),
+          otp: formField(request, 'otp') || undefined,
+          kind: 'browser',
+          ...clientOf(request),
+        }),
+        loginResultOf,
+      );
     } catch (error) {
       if (!(error instanceof TwofoldError)) throw error;
       // Wrong password, unknown user, throttled: the form comes back with the reason.
@@ -124,7 +137,11 @@ export async function loginRoutes(app: FastifyInstance, { core }: { core: Core }
     }
     checkSessionCsrf(request, pending);
     try {
-      const session = await core.signIn.completeSecondFactor(pending, formField(request, 'otp'), request.ip);
+      const session = await countSignIn(
+        core.metrics,
+        signInPathOf(next),
+        core.signIn.completeSecondFactor(pending, formField(request, 'otp'), request.ip),
+      );
       setSessionCookie(reply, core, session);
       return reply.redirect(next ?? '/account', 303);
     } catch (error) {

@@ -1,6 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { type Core, isoTime, LOGIN_MAX_LENGTH, TwofoldError } from '../../core/index.js';
+import {
+  type Core,
+  countSignIn,
+  isoTime,
+  LOGIN_MAX_LENGTH,
+  loginResultOf,
+  TwofoldError,
+} from '../../core/index.js';
 import { asSensitive, bearerAuthentication, loginSessionOf } from '../api/auth.js';
 import {
   AuthenticatorSchema,
@@ -208,13 +215,18 @@ export const webauthnApiRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = asyn
       },
     },
     async (request) => {
-      const result = await core.signIn.login({
-        login: request.body.username,
-        password: request.body.password,
-        kind: 'api',
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-      });
+      const result = await countSignIn(
+        core.metrics,
+        'api',
+        core.signIn.login({
+          login: request.body.username,
+          password: request.body.password,
+          kind: 'api',
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+        }),
+        loginResultOf,
+      );
       if (result.outcome === 'signed_in') {
         // Not what this call is for: the login it made is not handed out here.
         await core.sessions.endToken(result.session.token);
@@ -259,13 +271,13 @@ export const webauthnApiRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = asyn
           'This login has expired (5 minutes) or is unknown. Start again with POST /api/v1/login/webauthn/options.',
         );
       }
-      const session = await core.webauthn.completeLogin(
-        pending,
-        asAuthenticationResponse(request.body.response),
-        {
+      const session = await countSignIn(
+        core.metrics,
+        'api',
+        core.webauthn.completeLogin(pending, asAuthenticationResponse(request.body.response), {
           ip: request.ip,
           userAgent: request.headers['user-agent'],
-        },
+        }),
       );
       return {
         token: session.token,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import { Type } from 'typebox';
-import { type ActiveSession, type Core, TwofoldError } from '../../core/index.js';
+import { type ActiveSession, type Core, countSignIn, TwofoldError } from '../../core/index.js';
 import {
   askToAuthenticateAgain,
   checkLoginCsrf,
@@ -17,6 +17,7 @@ import {
   setSessionCookie,
 } from '../pages/page-session.js';
 import { sendPage, viewerOf } from '../pages/respond.js';
+import { signInPathOf } from '../pages/sign-in-path.js';
 import {
   AuthenticationResponseSchema,
   asAuthenticationResponse,
@@ -125,12 +126,12 @@ export const webauthnPageRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = asy
   app.post('/login/security-key', { schema: { body: AssertBody } }, async (request, reply) => {
     const pending = await pendingForJson(request);
     checkSessionCsrf(request, pending);
-    const session = await core.webauthn.completeLogin(
-      pending,
-      asAuthenticationResponse(request.body.response),
-      {
+    const session = await countSignIn(
+      core.metrics,
+      signInPathOf(safeNextPath(request.body.next)),
+      core.webauthn.completeLogin(pending, asAuthenticationResponse(request.body.response), {
         ip: clientOf(request).ip,
-      },
+      }),
     );
     setSessionCookie(reply, core, session);
     return { redirect: safeNextPath(request.body.next) ?? '/account' };
@@ -153,10 +154,14 @@ export const webauthnPageRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = asy
   app.post('/login/passkey', { schema: { body: AssertBody } }, async (request, reply) => {
     checkLoginCsrf(request);
     const previous = await currentSession(core, request);
-    const { session } = await core.webauthn.passkeyLogin(asAuthenticationResponse(request.body.response), {
-      kind: 'browser',
-      ...clientOf(request),
-    });
+    const { session } = await countSignIn(
+      core.metrics,
+      signInPathOf(safeNextPath(request.body.next)),
+      core.webauthn.passkeyLogin(asAuthenticationResponse(request.body.response), {
+        kind: 'browser',
+        ...clientOf(request),
+      }),
+    );
     // A new login replaces whatever session this browser had: its id is never reused.
     if (previous) await core.sessions.end(previous);
     setSessionCookie(reply, core, session);

@@ -1,0 +1,2 @@
+export { PrometheusMetrics } from './prometheus.js';
+export { type MetricsServer, startMetricsServer } from './server.js';
