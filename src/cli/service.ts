@@ -183,7 +183,7 @@ function printSecret(io: CliIo, result: ServiceWithSecret, publicUrl: string): v
   const { service, clientSecret } = result;
   if (service.kind === 'site') {
     io.out(
-      `Point your reverse proxy's forward-auth at ${publicUrl}/api/authz/forward-auth (docs/services.md).\n`,
+      `Point your reverse proxy's forward-auth at ${publicUrl}/api/authz/forward-auth (docs/forward-auth.md).\n`,
     );
     return;
   }

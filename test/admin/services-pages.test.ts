@@ -43,10 +43,10 @@ describe('/admin/services', () => {
     const page = text(list.html);
     expect(page).toContain('2 services');
     expect(page).toContain(
-      'Chat chat confidential Required (always asks for a second factor) https://chat.example.com/cb https://chat.example.com/alt',
+      'Chat chat OpenID Connect, confidential Required (always asks for a second factor) https://chat.example.com/cb https://chat.example.com/alt',
     );
     expect(page).toContain(
-      'SPA spa public Required (always asks for a second factor) http://127.0.0.1:5173/cb',
+      'SPA spa OpenID Connect, public Required (always asks for a second factor) http://127.0.0.1:5173/cb',
     );
     expect(list.html).toMatch(/<a href="\/admin\/services" aria-current="page">Services<\/a>/);
     // The other admin pages link to it too.
@@ -106,7 +106,9 @@ describe('"Add service"', () => {
     expect(audit[0]?.actor_id).toBe(f.admin.id);
 
     // Never again: not on the list, not on the service's page.
-    expect(text((await admin.get('/admin/services')).html)).toContain('Grafana grafana confidential');
+    expect(text((await admin.get('/admin/services')).html)).toContain(
+      'Grafana grafana OpenID Connect, confidential',
+    );
     const own = await admin.get(pathOf(row.id));
     expect(own.status).toBe(200);
     expect(own.html).not.toContain(secret!);

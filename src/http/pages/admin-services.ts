@@ -4,17 +4,20 @@ import {
   type ActiveSession,
   type Core,
   type MfaPolicy,
+  type NewService,
+  SERVICE_KINDS,
+  type ServiceKind,
+  type ServicePatch,
   type ServiceSummary,
   type SigningAlg,
   TwofoldError,
 } from '../../core/index.js';
 import { AdminConfirmPage } from '../views/admin-confirm-page.js';
+import { emptyFormOf, formValuesOf, type ServiceFormValues } from '../views/admin-service-fields.js';
 import {
   AdminServiceFormPage,
   AdminServiceSecretPage,
   AdminServicesPage,
-  formValuesOf,
-  type ServiceFormValues,
 } from '../views/admin-services-page.js';
 import { requireAdmin, requireRecentAdmin } from './admin-session.js';
 import { formField } from './page-session.js';
@@ -30,28 +33,17 @@ const servicePath = (id: string) => `/admin/services/${encodeURIComponent(id)}`;
 const isFormError = (error: unknown): error is TwofoldError =>
   error instanceof TwofoldError && (error.code === 'invalid_input' || error.code === 'conflict');
 
-const emptyForm: ServiceFormValues = {
-  name: '',
-  clientId: '',
-  type: 'confidential',
-  redirectUris: '',
-  logoutUris: '',
-  scopes: 'openid profile email offline_access',
-  skipConsent: false,
-  mfaPolicy: 'required',
-  signingAlg: 'ES256',
-};
-
 /**
- * /admin/services: the services (OpenID Connect clients) that sign people in through Twofold,
- * what `twofold service` does. Reading needs an administrator; every change also needs a login
+ * /admin/services: the services that sign people in through Twofold — OpenID Connect clients,
+ * sites behind a reverse proxy, applications of the validate API, RADIUS clients — what
+ * `twofold service` does. Reading needs an administrator; every change also needs a login
  * younger than five minutes with a fresh code, as on /admin/users, and is audited by core. A
  * client secret is shown once, in the answer that made it: never put in the session's notice,
  * which is stored in the database.
  */
 export async function adminServiceRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const services = core.services;
-  const discoveryUrl = `${core.settings.publicUrl}/.well-known/openid-configuration`;
+  const publicUrl = core.settings.publicUrl;
 
   /** Shows the session's one-shot notice once. */
   async function takeNotice(session: ActiveSession): Promise<string | null> {
@@ -83,7 +75,13 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
   app.get('/admin/services/new', async (request, reply) => {
     const session = await requireRecentAdmin(core, request, reply, '/admin/services/new', { csrf: false });
     if (!session) return reply;
-    return sendPage(reply, h(AdminServiceFormPage, { viewer: viewerOf(session), values: emptyForm }));
+    const { kind } = request.query as { kind?: string };
+    // An unknown kind shows the default form rather than an error: it came from a link, not a form.
+    const chosen = SERVICE_KINDS.includes(kind as ServiceKind) ? (kind as ServiceKind) : 'oidc';
+    return sendPage(
+      reply,
+      h(AdminServiceFormPage, { viewer: viewerOf(session), values: emptyFormOf(chosen), publicUrl }),
+    );
   });
 
   app.post('/admin/services', async (request, reply) => {
@@ -93,15 +91,15 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
     try {
       const created = await services.register(
         {
+          kind: values.kind,
           name: values.name,
           clientId: values.clientId.trim() || undefined,
-          type: values.type,
-          redirectUris: lines(values.redirectUris),
-          logoutUris: lines(values.logoutUris),
-          scopes: [values.scopes],
-          skipConsent: values.skipConsent,
           mfaPolicy: values.mfaPolicy,
-          signingAlg: values.signingAlg,
+          ...fieldsOfKind(values),
+          ...(values.kind === 'oidc' ? { type: values.type } : {}),
+          ...(values.kind === 'radius' && values.radiusSecret.trim() !== ''
+            ? { radiusSecret: values.radiusSecret.trim() }
+            : {}),
         },
         session.user.id,
       );
@@ -111,7 +109,7 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
           viewer: viewerOf(session),
           service: created.service,
           clientSecret: created.clientSecret,
-          discoveryUrl,
+          publicUrl,
           added: true,
         }),
         201,
@@ -120,7 +118,7 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
       if (!isFormError(error)) throw error;
       return sendPage(
         reply,
-        h(AdminServiceFormPage, { viewer: viewerOf(session), values, error: error.message }),
+        h(AdminServiceFormPage, { viewer: viewerOf(session), values, publicUrl, error: error.message }),
         error.status,
       );
     }
@@ -138,7 +136,7 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
         viewer: viewerOf(session),
         values: formValuesOf(service),
         service,
-        discoveryUrl,
+        publicUrl,
         notice: await takeNotice(session),
       }),
     );
@@ -151,20 +149,17 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
     const service = await services.show(request.params.id);
     // Neither can change: a client id is in the service's own configuration, and a type change
     // would mean a secret appearing or vanishing under it.
-    const values = { ...formValues(request), clientId: service.clientId, type: service.type };
+    const values = {
+      ...formValues(request),
+      kind: service.kind,
+      clientId: service.clientId,
+      type: service.type,
+    };
     let updated: ServiceSummary;
     try {
       updated = await services.update(
         service.clientId,
-        {
-          name: values.name,
-          redirectUris: lines(values.redirectUris),
-          logoutUris: lines(values.logoutUris),
-          scopes: [values.scopes],
-          skipConsent: values.skipConsent,
-          mfaPolicy: values.mfaPolicy,
-          signingAlg: values.signingAlg,
-        },
+        { name: values.name, mfaPolicy: values.mfaPolicy, ...fieldsOfKind(values) },
         session.user.id,
       );
     } catch (error) {
@@ -175,7 +170,7 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
           viewer: viewerOf(session),
           values,
           service,
-          discoveryUrl,
+          publicUrl,
           error: error.message,
         }),
         error.status,
@@ -195,8 +190,8 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
   }[] = [
     {
       path: 'rotate-secret',
-      title: (service) => `A new client secret for ${service.name}?`,
-      label: 'Make a new client secret',
+      title: (service) => `A new ${secretNameOf(service)} for ${service.name}?`,
+      label: 'Make a new secret',
       explain: (service) =>
         `The current secret of ${service.name} stops working at once: until it is configured with the ` +
         'new one, nobody can sign in to it.',
@@ -208,7 +203,7 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
             viewer: viewerOf(session),
             service: rotated.service,
             clientSecret: rotated.clientSecret,
-            discoveryUrl,
+            publicUrl,
             added: false,
           }),
         );
@@ -259,8 +254,40 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
   }
 }
 
-/** Asked before the confirmation, not after it: a public service has nothing to rotate. */
+const secretNameOf = (service: ServiceSummary) =>
+  service.kind === 'radius' ? 'shared secret' : 'client secret';
+
+/**
+ * The fields of the service's kind, and only those: the form of another kind sends nothing of
+ * them, and core refuses a field the kind does not have (`refuseFieldsOfOtherKinds`).
+ */
+function fieldsOfKind(values: ServiceFormValues): ServicePatch & Pick<NewService, 'type'> {
+  switch (values.kind) {
+    case 'oidc':
+      return {
+        redirectUris: lines(values.redirectUris),
+        logoutUris: lines(values.logoutUris),
+        scopes: [values.scopes],
+        skipConsent: values.skipConsent,
+        signingAlg: values.signingAlg,
+      };
+    case 'site':
+      return { hosts: lines(values.hosts) };
+    case 'radius':
+      return { networks: lines(values.networks) };
+    case 'application':
+      return {};
+  }
+}
+
+/** Asked before the confirmation, not after it: a public service or a site has nothing to rotate. */
 function refuseSecretOfPublic(service: ServiceSummary): void {
+  if (service.kind === 'site') {
+    throw new TwofoldError(
+      'invalid_input',
+      `"${service.name}" is a site behind a reverse proxy: it has no secret (the proxy asks Twofold about each request).`,
+    );
+  }
   if (service.type === 'public') {
     throw new TwofoldError(
       'invalid_input',
@@ -274,7 +301,16 @@ function refuseSecretOfPublic(service: ServiceSummary): void {
  * them with its own message; an unchecked check box sends nothing, so absence means off.
  */
 function formValues(request: FastifyRequest): ServiceFormValues {
+  const kind = formField(request, 'kind') || 'oidc';
+  // Refused before anything else: the form coming back would have no fields to show for it.
+  if (!SERVICE_KINDS.includes(kind as ServiceKind)) {
+    throw new TwofoldError(
+      'invalid_input',
+      `Invalid service kind "${kind}": choose OpenID Connect service, protected site, application or RADIUS client on "Add service".`,
+    );
+  }
   return {
+    kind: kind as ServiceKind,
     name: formField(request, 'name'),
     clientId: formField(request, 'client_id'),
     type: (formField(request, 'type') || 'confidential') as ServiceFormValues['type'],
@@ -284,6 +320,9 @@ function formValues(request: FastifyRequest): ServiceFormValues {
     skipConsent: formField(request, 'skip_consent') === 'on',
     mfaPolicy: (formField(request, 'mfa_policy') || 'required') as MfaPolicy,
     signingAlg: (formField(request, 'signing_alg') || 'ES256') as SigningAlg,
+    hosts: formField(request, 'hosts'),
+    networks: formField(request, 'networks'),
+    radiusSecret: formField(request, 'radius_secret'),
   };
 }
 

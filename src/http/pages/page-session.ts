@@ -35,7 +35,7 @@ export function clearSessionCookie(reply: FastifyReply, core: Core): void {
 
 /**
  * TWOFOLD_COOKIE_DOMAIN: the session is sent to every host of that domain, so sites behind
- * forward-auth see it — and so does any other host there (docs/services.md says what it risks).
+ * forward-auth see it — and so does any other host there (docs/forward-auth.md says what it risks).
  */
 const cookieDomain = (core: Core): { domain?: string } =>
   core.settings.cookieDomain ? { domain: core.settings.cookieDomain } : {};

@@ -1,14 +1,20 @@
-import { KNOWN_SCOPES, type MfaPolicy, type ServiceSummary, type SigningAlg } from '../../core/index.js';
+import { Fragment } from 'preact';
+import type { ServiceKind, ServiceSummary } from '../../core/index.js';
 import { AdminNav, yesNo } from './admin-nav.js';
+import {
+  KIND_LABELS,
+  OidcFields,
+  OidcOptionFields,
+  POLICY_LABELS,
+  PolicyField,
+  RadiusFields,
+  SERVICE_KIND_ORDER,
+  type ServiceFormValues,
+  SiteFields,
+  TypeFields,
+} from './admin-service-fields.js';
 import { formatTime } from './format.js';
 import { CsrfField, Layout, type Viewer } from './layout.js';
-
-/** What each policy means to the people signing in, in the words of the policy select. */
-export const POLICY_LABELS: Readonly<Record<MfaPolicy, string>> = {
-  required: 'Required (always asks for a second factor)',
-  user_choice: "User's choice (on once the person has MFA; they may turn it off)",
-  not_required: 'Not required',
-};
 
 const typeLabel = {
   confidential: 'Confidential (client secret)',
@@ -17,21 +23,33 @@ const typeLabel = {
 
 const servicePath = (id: string) => `/admin/services/${encodeURIComponent(id)}`;
 
+/** How the list names a service's kind: an OpenID Connect client also says its type. */
+function kindCell(service: ServiceSummary): string {
+  return service.kind === 'oidc' ? `OpenID Connect, ${service.type}` : KIND_LABELS[service.kind].name;
+}
+
+/** Where a service is: its redirect URIs, a site's hosts, a RADIUS client's networks. */
+function whereOf(service: ServiceSummary): readonly string[] {
+  if (service.kind === 'site') return service.hosts;
+  if (service.kind === 'radius') return service.networks;
+  return service.redirectUris;
+}
+
 export interface AdminServicesPageProps {
   readonly viewer: Viewer;
   readonly services: readonly ServiceSummary[];
   readonly notice?: string | null | undefined;
 }
 
-/** /admin/services: every service with its type and MFA policy, "Add service". */
+/** /admin/services: every service with its kind and MFA policy, "Add service". */
 export function AdminServicesPage({ viewer, services, notice }: AdminServicesPageProps) {
   return (
     <Layout title="Services" viewer={viewer} notice={notice}>
       <AdminNav current="services" />
       <h1>Services</h1>
       <p>
-        Services sign people in through Twofold with OpenID Connect. Each asks for a second factor as its MFA
-        policy says.
+        Services sign people in through Twofold: with OpenID Connect, behind a reverse proxy, with the
+        validate API or over RADIUS. Each asks for a second factor as its MFA policy says.
       </p>
       <form method="get" action="/admin/services/new">
         <button type="submit">Add service</button>
@@ -48,9 +66,9 @@ export function AdminServicesPage({ viewer, services, notice }: AdminServicesPag
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Client id</th>
-                <th scope="col">Type</th>
+                <th scope="col">Kind</th>
                 <th scope="col">MFA policy</th>
-                <th scope="col">Redirect URIs</th>
+                <th scope="col">Redirect URIs, hosts or networks</th>
               </tr>
             </thead>
             <tbody>
@@ -62,12 +80,12 @@ export function AdminServicesPage({ viewer, services, notice }: AdminServicesPag
                   <td>
                     <code>{service.clientId}</code>
                   </td>
-                  <td>{service.type}</td>
+                  <td>{kindCell(service)}</td>
                   <td>{POLICY_LABELS[service.mfaPolicy]}</td>
                   <td>
-                    {service.redirectUris.map((uri) => (
-                      <div key={uri}>
-                        <code>{uri}</code>
+                    {whereOf(service).map((entry) => (
+                      <div key={entry}>
+                        <code>{entry}</code>
                       </div>
                     ))}
                   </td>
@@ -81,33 +99,24 @@ export function AdminServicesPage({ viewer, services, notice }: AdminServicesPag
   );
 }
 
-/** The fields of "Add service" and of a service's page, as typed (or as stored). */
-export interface ServiceFormValues {
-  readonly name: string;
-  readonly clientId: string;
-  readonly type: 'confidential' | 'public';
-  /** One URI per line, as in the textarea. */
-  readonly redirectUris: string;
-  readonly logoutUris: string;
-  /** Space-separated. */
-  readonly scopes: string;
-  readonly skipConsent: boolean;
-  readonly mfaPolicy: MfaPolicy;
-  readonly signingAlg: SigningAlg;
-}
-
-export function formValuesOf(service: ServiceSummary): ServiceFormValues {
-  return {
-    name: service.name,
-    clientId: service.clientId,
-    type: service.type,
-    redirectUris: service.redirectUris.join('\n'),
-    logoutUris: service.logoutUris.join('\n'),
-    scopes: service.scopes.join(' '),
-    skipConsent: service.skipConsent,
-    mfaPolicy: service.mfaPolicy,
-    signingAlg: service.signingAlg,
-  };
+/** "Add service": the kinds to choose from, the one shown marked; each is a link, no script. */
+function KindChooser({ current }: { current: ServiceKind }) {
+  return (
+    <nav aria-label="Kind of service">
+      <ul>
+        {SERVICE_KIND_ORDER.map((kind) => (
+          <li key={kind}>
+            <a
+              href={`/admin/services/new?kind=${kind}`}
+              {...(kind === current ? { 'aria-current': 'page' } : {})}
+            >
+              {KIND_LABELS[kind].name}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
 }
 
 export interface AdminServiceFormPageProps {
@@ -115,54 +124,65 @@ export interface AdminServiceFormPageProps {
   readonly values: ServiceFormValues;
   /** Absent for "Add service"; the service as stored on its own page. */
   readonly service?: ServiceSummary | undefined;
-  /** Shown on a service's page, for the administrator configuring the service. */
-  readonly discoveryUrl?: string | undefined;
+  /** Where the service's own configuration points: Twofold's public URL. */
+  readonly publicUrl: string;
   readonly error?: string | null | undefined;
   readonly notice?: string | null | undefined;
 }
 
 /**
- * "Add service", and a service's own page: what cannot change (client id, type), the form for
- * what can, and the actions. Client id and type are chosen once, when the service is added.
+ * "Add service", and a service's own page: what cannot change (kind, client id, type), the form
+ * for what can — the fields of its kind only — and the actions. Kind, client id and type are
+ * chosen once, when the service is added.
  */
 export function AdminServiceFormPage({
   viewer,
   values,
   service,
-  discoveryUrl,
+  publicUrl,
   error,
   notice,
 }: AdminServiceFormPageProps) {
-  const title = service ? service.name : 'Add service';
+  const kind = service ? service.kind : values.kind;
+  const title = service ? service.name : `Add ${KIND_LABELS[kind].name.toLowerCase()}`;
   const action = service ? `${servicePath(service.id)}/edit` : '/admin/services';
+  const hasSecret =
+    service && (service.kind === 'oidc' ? service.type === 'confidential' : service.kind !== 'site');
   return (
     <Layout title={title} viewer={viewer} error={error} notice={notice}>
       <AdminNav current="services" />
       <h1>{title}</h1>
-      {service && (
+      {service ? (
         <dl>
+          <dt>Kind</dt>
+          <dd>{KIND_LABELS[service.kind].name}</dd>
           <dt>Client id</dt>
           <dd>
             <code>{service.clientId}</code>
           </dd>
-          <dt>Type</dt>
-          <dd>{typeLabel[service.type]}</dd>
-          {discoveryUrl && (
+          {service.kind === 'oidc' && (
             <>
-              <dt>Discovery URL</dt>
-              <dd>
-                <code>{discoveryUrl}</code>
-              </dd>
+              <dt>Type</dt>
+              <dd>{typeLabel[service.type]}</dd>
             </>
           )}
+          <Endpoints kind={service.kind} publicUrl={publicUrl} />
           <dt>Added</dt>
           <dd>{formatTime(service.createdAt)}</dd>
           <dt>Last changed</dt>
           <dd>{formatTime(service.updatedAt)}</dd>
         </dl>
+      ) : (
+        <>
+          <KindChooser current={kind} />
+          <p>
+            {KIND_LABELS[kind].name}: {KIND_LABELS[kind].what}.
+          </p>
+        </>
       )}
       <form method="post" action={action}>
         <CsrfField token={viewer.csrfToken} />
+        {!service && <input type="hidden" name="kind" value={kind} />}
         <label for="name">Name</label>
         <input
           id="name"
@@ -190,93 +210,25 @@ export function AdminServiceFormPage({
             <small id="client-id-hint">
               Leave empty to make it from the name. Lower-case letters, digits, dots, dashes and underscores.
             </small>
-            <fieldset>
-              <legend>Type</legend>
-              <label for="type_confidential">
-                <input
-                  id="type_confidential"
-                  type="radio"
-                  name="type"
-                  value="confidential"
-                  checked={values.type !== 'public'}
-                />
-                Confidential: a server-side application, with a client secret
-              </label>
-              <label for="type_public">
-                <input
-                  id="type_public"
-                  type="radio"
-                  name="type"
-                  value="public"
-                  checked={values.type === 'public'}
-                />
-                Public: a single-page or native application, with PKCE and no secret
-              </label>
-            </fieldset>
+            {kind === 'oidc' && <TypeFields values={values} />}
           </>
         )}
-        <label for="redirect_uris">Redirect URIs</label>
-        <textarea id="redirect_uris" name="redirect_uris" rows={3} required aria-describedby="redirect-hint">
-          {values.redirectUris}
-        </textarea>
-        <small id="redirect-hint">
-          One per line, matched exactly: https, or http only on 127.0.0.1, [::1] or localhost.
-        </small>
-        <label for="logout_uris">Logout URIs</label>
-        <textarea id="logout_uris" name="logout_uris" rows={2} aria-describedby="logout-hint">
-          {values.logoutUris}
-        </textarea>
-        <small id="logout-hint">One per line, where the service may send people after logging out.</small>
-        <label for="mfa_policy">MFA policy</label>
-        <select id="mfa_policy" name="mfa_policy">
-          {(Object.keys(POLICY_LABELS) as MfaPolicy[]).map((policy) => (
-            <option key={policy} value={policy} selected={values.mfaPolicy === policy}>
-              {POLICY_LABELS[policy]}
-            </option>
-          ))}
-        </select>
-        <label for="scopes">Scopes</label>
-        <input
-          id="scopes"
-          name="scopes"
-          type="text"
-          autocomplete="off"
-          value={values.scopes}
-          aria-describedby="scopes-hint"
-        />
-        <small id="scopes-hint">Any of {KNOWN_SCOPES.join(', ')}, separated by spaces; openid always.</small>
-        <label for="signing_alg">ID token signature</label>
-        <select id="signing_alg" name="signing_alg">
-          <option value="ES256" selected={values.signingAlg === 'ES256'}>
-            ES256
-          </option>
-          <option value="RS256" selected={values.signingAlg === 'RS256'}>
-            RS256 (for services that support nothing else)
-          </option>
-        </select>
-        <fieldset>
-          <label for="skip_consent">
-            <input
-              id="skip_consent"
-              name="skip_consent"
-              type="checkbox"
-              value="on"
-              checked={values.skipConsent}
-              aria-describedby="consent-hint"
-            />
-            Skip consent
-          </label>
-          <small id="consent-hint">For a first-party service: nobody is asked to allow it.</small>
-        </fieldset>
+        {kind === 'oidc' && <OidcFields values={values} />}
+        {kind === 'site' && <SiteFields values={values} />}
+        {kind === 'radius' && <RadiusFields values={values} adding={!service} />}
+        <PolicyField values={values} />
+        {kind === 'oidc' && <OidcOptionFields values={values} />}
         <button type="submit">{service ? 'Save' : 'Add service'}</button>
       </form>
       {service ? (
         <section aria-labelledby="actions-heading">
           <h2 id="actions-heading">Actions</h2>
           <div class="actions">
-            {service.type === 'confidential' && (
+            {hasSecret && (
               <form method="get" action={`${servicePath(service.id)}/rotate-secret`}>
-                <button type="submit">New client secret</button>
+                <button type="submit">
+                  {service.kind === 'radius' ? 'New shared secret' : 'New client secret'}
+                </button>
               </form>
             )}
             <form method="get" action={`${servicePath(service.id)}/remove`}>
@@ -296,35 +248,76 @@ export function AdminServiceFormPage({
   );
 }
 
+/** The addresses a service of this kind is configured with, as `dt`/`dd` pairs. */
+function Endpoints({ kind, publicUrl }: { kind: ServiceKind; publicUrl: string }) {
+  const entries: [string, string][] =
+    kind === 'oidc'
+      ? [['Discovery URL', `${publicUrl}/.well-known/openid-configuration`]]
+      : kind === 'site'
+        ? [
+            ['Forward-auth (Traefik, Caddy)', `${publicUrl}/api/authz/forward-auth`],
+            ['auth_request (nginx)', `${publicUrl}/api/authz/auth-request`],
+          ]
+        : kind === 'application'
+          ? [['Validate URL', `${publicUrl}/api/v1/validate`]]
+          : [];
+  return (
+    <>
+      {entries.map(([term, url]) => (
+        <Fragment key={term}>
+          <dt>{term}</dt>
+          <dd>
+            <code>{url}</code>
+          </dd>
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
 export interface AdminServiceSecretPageProps {
   readonly viewer: Viewer;
   readonly service: ServiceSummary;
-  /** Absent for a public service. */
+  /** Absent for a public service and a site. */
   readonly clientSecret: string | undefined;
-  readonly discoveryUrl: string;
+  readonly publicUrl: string;
   /** Just added, rather than given a new secret. */
   readonly added: boolean;
 }
 
 /**
- * What the service's own configuration needs: the discovery URL, the client id and, this once,
- * the client secret. Twofold keeps only the secret's hash, so this page cannot be shown again.
+ * What the service's own configuration needs: where to reach Twofold, the client id and, this
+ * once, the secret. Twofold keeps a client secret only as its hash, so this page cannot be shown
+ * again; a RADIUS secret is kept sealed to sign the answers, and still shown only here.
  */
 export function AdminServiceSecretPage({
   viewer,
   service,
   clientSecret,
-  discoveryUrl,
+  publicUrl,
   added,
 }: AdminServiceSecretPageProps) {
+  const radius = service.kind === 'radius';
+  const secretName = radius ? 'shared secret' : 'client secret';
   const notice = added
     ? `Service ${service.name} was added.`
-    : `${service.name} has a new client secret; the previous one no longer works.`;
+    : `${service.name} has a new ${secretName}; the previous one no longer works.`;
   return (
     <Layout title={service.name} viewer={viewer} notice={notice}>
       <AdminNav current="services" />
       <h1>{service.name}</h1>
-      {clientSecret !== undefined ? (
+      {clientSecret === undefined ? (
+        <p>
+          {service.kind === 'site'
+            ? 'A protected site has no secret: its reverse proxy asks Twofold about each request.'
+            : 'A public service has no client secret: it proves itself with PKCE.'}
+        </p>
+      ) : radius ? (
+        <p>
+          <strong>Copy the shared secret now and set it on the device: it is shown only now.</strong> If it is
+          lost, make a new one on the service's page.
+        </p>
+      ) : (
         <p>
           <strong>
             Copy the client secret now: it is shown only now, and Twofold stores it only as a hash, so it
@@ -332,30 +325,55 @@ export function AdminServiceSecretPage({
           </strong>{' '}
           If it is lost, make a new one on the service's page.
         </p>
-      ) : (
-        <p>A public service has no client secret: it proves itself with PKCE.</p>
       )}
       <dl>
-        <dt>Discovery URL</dt>
-        <dd>
-          <code>{discoveryUrl}</code>
-        </dd>
+        <dt>Kind</dt>
+        <dd>{KIND_LABELS[service.kind].name}</dd>
+        <Endpoints kind={service.kind} publicUrl={publicUrl} />
         <dt>Client id</dt>
         <dd>
           <code id="client-id">{service.clientId}</code>
         </dd>
         {clientSecret !== undefined && (
           <>
-            <dt>Client secret</dt>
+            <dt>{radius ? 'Shared secret' : 'Client secret'}</dt>
             <dd>
-              <code id="client-secret">{clientSecret}</code>
+              <code id={radius ? 'radius-secret' : 'client-secret'}>{clientSecret}</code>
+            </dd>
+          </>
+        )}
+        {service.kind === 'site' && (
+          <>
+            <dt>Host names</dt>
+            <dd>
+              {service.hosts.map((host) => (
+                <div key={host}>
+                  <code>{host}</code>
+                </div>
+              ))}
+            </dd>
+          </>
+        )}
+        {radius && (
+          <>
+            <dt>Addresses or networks</dt>
+            <dd>
+              {service.networks.map((network) => (
+                <div key={network}>
+                  <code>{network}</code>
+                </div>
+              ))}
             </dd>
           </>
         )}
         <dt>MFA policy</dt>
         <dd>{POLICY_LABELS[service.mfaPolicy]}</dd>
-        <dt>Skip consent</dt>
-        <dd>{yesNo(service.skipConsent)}</dd>
+        {service.kind === 'oidc' && (
+          <>
+            <dt>Skip consent</dt>
+            <dd>{yesNo(service.skipConsent)}</dd>
+          </>
+        )}
       </dl>
       <p>
         <a href={servicePath(service.id)}>Continue to {service.name}</a>
