@@ -138,6 +138,9 @@ export class SqliteWalDurability {
       // Closed before the server's own connection, so that one is the last and, as SQLite does
       // for the last connection, checkpoints everything and removes the WAL.
       const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Held until it has exited: its last checkpoint may take a while, and a process with
+      // nothing else to do would otherwise end inside this await, its database never closed.
+      worker.ref();
       worker.postMessage('close');
       await exited;
     }

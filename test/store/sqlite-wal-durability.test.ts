@@ -90,4 +90,33 @@ describe('SqliteWalDurability', () => {
     expect(child.stderr).toBe('');
     expect(child.stdout).toBe('all synced');
   });
+
+  it('keeps a process alive until the checkpointer has closed, its last checkpoint done', () => {
+    // A WAL of many pages makes the checkpointer's last checkpoint, at close, take a while: a
+    // process with nothing else to do must not end inside \`close\`, with its database still open.
+    const script = `
+      import SQLite from 'better-sqlite3';
+      import { SqliteWalDurability } from ${JSON.stringify(new URL('../../src/store/sqlite-wal-durability.ts', import.meta.url).href)};
+      const file = ${JSON.stringify(join(dir.path, 'closing.db'))};
+      const raw = new SQLite(file);
+      raw.pragma('journal_mode = WAL');
+      raw.pragma('wal_autocheckpoint = 0');
+      raw.exec('create table items (id integer primary key, filler text)');
+      const durability = new SqliteWalDurability(file, { syncEveryCommit: false });
+      const insert = raw.prepare('insert into items (filler) values (?)');
+      for (let i = 0; i < ${CHECKPOINTER_AFTER_COMMITS + 10}; i += 1) {
+        raw.transaction(() => { for (let j = 0; j < 200; j += 1) insert.run('x'.repeat(500)); })();
+        await durability.sync();
+      }
+      await durability.close();
+      raw.close();
+      process.stdout.write('closed');
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.stdout).toBe('closed');
+  });
 });
