@@ -66,6 +66,16 @@ describe('forward-auth endpoint and site matching', () => {
     const script = await ask(traefik('/admin/', 'application/json'));
     expect(script.statusCode).toBe(401);
     expect(script.headers['remote-user']).toBeUndefined();
+    // Answers for the proxy are never cached or sniffed; the page people land on keeps helmet's rules.
+    for (const answer of [browser, script]) {
+      expect(answer.headers).toMatchObject({
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      expect(answer.headers['content-security-policy']).toBeUndefined();
+    }
+    const page = await t.app.inject({ method: 'GET', url: browser.headers.location as string });
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
 
   it('a signed-in person passes with Remote-* headers; a password-only session passes only where MFA is not needed', async () => {
