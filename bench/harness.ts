@@ -594,8 +594,12 @@ export async function settle(pid: number): Promise<void> {
 
 // ---- cases measured side by side ------------------------------------------------------------
 
-/** Rounds of every case, in rotating order; each figure is the median of the rounds. */
-export const ROUNDS = 3;
+/**
+ * Rounds of every case, in rotating order; each figure is the median of the rounds. Two, so that
+ * every suite fits a full run in ten minutes; a case's CPU per request, the figure to size by,
+ * varied less between rounds than its requests per second did.
+ */
+export const ROUNDS = 2;
 /** Seconds of load a case gets in each round. */
 export const SECONDS = QUICK ? 2 : 5;
 /**

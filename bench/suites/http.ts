@@ -32,11 +32,12 @@ import {
 } from '../harness.js';
 
 /**
- * Short runs, three rounds: what moves these figures is the machine from minute to minute (30%
- * between rounds), not the count of requests (4 s is 15,000–100,000 of them); more rounds in
- * rotating order spread that drift, longer ones would not.
+ * Short runs in rotating rounds: what moves these figures is the machine from minute to minute
+ * (30% between rounds), not the count of requests (3 s is 5,000–100,000 of them); rounds in
+ * rotating order spread that drift, longer runs would not. Two rounds (ROUNDS), so that a full
+ * run fits ten minutes; the CPU per request, the figure to size by, drifts much less.
  */
-const SECONDS = QUICK ? 2 : 4;
+const SECONDS = QUICK ? 2 : 3;
 /** Bare Fastify's one route is compiled after a second of load; Twofold's path needs five. */
 const BARE_WARMUP_SECONDS = QUICK ? 1 : 3;
 

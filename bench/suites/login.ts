@@ -35,7 +35,7 @@ import {
 const ROUNDS = 2;
 const SECONDS = QUICK ? 2 : 5;
 /** better-auth's scrypt runs on its event loop, 50 interleaved: the first answers take seconds. */
-const BETTER_AUTH_SECONDS = QUICK ? 4 : 10;
+const BETTER_AUTH_SECONDS = QUICK ? 4 : 6;
 
 export async function run(): Promise<SuiteResult> {
   const dataDir = await sqliteDataDir('login');

@@ -26,6 +26,7 @@ import {
   measureCases,
   ownCpuSeconds,
   QUICK,
+  ROUNDS,
   round,
   type SuiteResult,
   startTwofold,
@@ -145,7 +146,7 @@ export async function run(): Promise<SuiteResult> {
       data: {
         method:
           `POST /api/v1/me/verify against \`twofold serve\` with TWOFOLD_DATABASE_URL (pool 10, the default), ${CONNECTIONS} ` +
-          `connections, ${SECONDS} s runs, 3 rounds, median. Ceiling: \`${ACCEPT_STEP}\` from this process through pg, ` +
+          `connections, ${SECONDS} s runs, ${ROUNDS} rounds, median. Ceiling: \`${ACCEPT_STEP}\` from this process through pg, ` +
           `${CONNECTIONS} in flight, over pools of 10 and ${CONNECTIONS} connections; the faster is the ceiling. ` +
           `Floor over HTTP: bench/bare-server.ts reading a session by its key and running that UPDATE (pool 10), ` +
           `${CONNECTIONS} connections, on authenticators of its own. ` +
