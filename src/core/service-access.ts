@@ -193,16 +193,13 @@ export class ServiceAccess {
     requestedAcrs: readonly string[],
   ): Promise<ServiceSignInFacts> {
     const { store } = this.deps;
-    const [service, factors] = await Promise.all([
-      store.services.findForSignIn(clientId, user.id),
-      store.authenticators.listActiveFactors(user.id),
-    ]);
+    const service = await store.services.findForSignIn(clientId, user.id);
     if (!service) throw new TwofoldError('not_found', 'This service is not registered with Twofold.');
     return {
       policy: service.mfa_policy,
       otpRequired: isMfaRequired(user),
-      hasSecondFactor: factors.length > 0,
-      hasWebauthn: factors.some((factor) => factor.kind === 'webauthn'),
+      hasSecondFactor: Boolean(service.has_factor),
+      hasWebauthn: Boolean(service.has_webauthn),
       mfaOff: service.mfa_off === 1,
       requestedAcrs,
     };

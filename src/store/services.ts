@@ -8,14 +8,20 @@ export type ServicePatch = Updateable<Omit<ServicesTable, 'id' | 'client_id' | '
 export type ServicePreferenceRow = Selectable<ServicePreferencesTable>;
 export type ServiceKind = ServiceRow['kind'];
 
+/** A service with what a sign-in to it needs to know of one person. */
+export type ServiceForSignIn = ServiceRow & {
+  /** 1 when the person turned MFA off for it; null when they never chose. */
+  readonly mfa_off: number | null;
+  /** An EXISTS: 1 or 0 on SQLite, true or false on PostgreSQL. */
+  readonly has_factor: number | boolean;
+  readonly has_webauthn: number | boolean;
+};
+
 /** Registered services (OpenID Connect clients, sites, applications, RADIUS clients) and each person's choices for them. */
 export class ServiceRepository {
   // Every forward-auth decision runs these two: built and compiled once (prepared.ts).
   readonly #byKind: PreparedQuery<{ kind: ServiceKind }, ServiceRow>;
-  readonly #forSignIn: PreparedQuery<
-    { clientId: string; userId: string },
-    ServiceRow & { readonly mfa_off: number | null }
-  >;
+  readonly #forSignIn: PreparedQuery<{ clientId: string; userId: string }, ServiceForSignIn>;
 
   // Neither has a join or an ORDER BY beside a bound value. better-sqlite3's SQLite (built with
   // STAT4) made each such statement cost 5–10 times its plain form on every run — 55–120 µs
@@ -36,6 +42,29 @@ export class ServiceRepository {
             .whereRef('pr.service_id', '=', 's.id')
             .where('pr.user_id', '=', p.userId)
             .as('mfa_off'),
+        )
+        .select((eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('authenticators as a')
+                .select('a.id')
+                .where('a.user_id', '=', p.userId)
+                .where('a.status', '=', 'active'),
+            )
+            .as('has_factor'),
+        )
+        .select((eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('authenticators as w')
+                .select('w.id')
+                .where('w.user_id', '=', p.userId)
+                .where('w.status', '=', 'active')
+                .where('w.kind', '=', 'webauthn'),
+            )
+            .as('has_webauthn'),
         )
         .where('s.client_id', '=', p.clientId),
     );
@@ -59,11 +88,12 @@ export class ServiceRepository {
     return rows.length < 2 ? rows : rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** The service and this person's choice for it, in one read: what each sign-in to it checks. */
-  async findForSignIn(
-    clientId: string,
-    userId: string,
-  ): Promise<(ServiceRow & { readonly mfa_off: number | null }) | undefined> {
+  /**
+   * The service, this person's choice for it and whether they have an active second factor (a
+   * WebAuthn one among them), in one read: what each sign-in to it, and every forward-auth
+   * decision, checks.
+   */
+  async findForSignIn(clientId: string, userId: string): Promise<ServiceForSignIn | undefined> {
     return this.#forSignIn.first({ clientId, userId });
   }
 

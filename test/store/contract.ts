@@ -490,6 +490,72 @@ export function createStoreContractTests(factory: StoreFactory): void {
       });
     });
 
+    describe('services', () => {
+      it("finds a service with one person's choice and whether they have a factor, a WebAuthn one", async () => {
+        const alice = newUser();
+        const bob = newUser();
+        await store.users.insert(alice);
+        await store.users.insert(bob);
+        const serviceId = randomUUID();
+        await store.services.insert({
+          id: serviceId,
+          client_id: 'wiki',
+          name: 'Wiki',
+          kind: 'site',
+          secret_hash: null,
+          hosts: '["wiki.example.com"]',
+          redirect_uris: '[]',
+          logout_uris: '[]',
+          scopes: 'openid',
+          mfa_policy: 'user_choice',
+          created_at: T0,
+          updated_at: T0,
+        });
+        const facts = async (userId: string) => {
+          const row = await store.services.findForSignIn('wiki', userId);
+          return {
+            name: row?.name,
+            mfaOff: row?.mfa_off ?? null,
+            hasFactor: Boolean(row?.has_factor),
+            hasWebauthn: Boolean(row?.has_webauthn),
+          };
+        };
+        expect(await facts(alice.id)).toEqual({
+          name: 'Wiki',
+          mfaOff: null,
+          hasFactor: false,
+          hasWebauthn: false,
+        });
+
+        await addTotp(alice.id, { status: 'pending' });
+        expect(await facts(alice.id)).toMatchObject({ hasFactor: false });
+        await addTotp(alice.id);
+        await store.services.setMfaOff(alice.id, serviceId, true, T0);
+        expect(await facts(alice.id)).toEqual({
+          name: 'Wiki',
+          mfaOff: 1,
+          hasFactor: true,
+          hasWebauthn: false,
+        });
+        await addTotp(alice.id, {
+          kind: 'webauthn',
+          secret_sealed: null,
+          algorithm: null,
+          digits: null,
+          period_seconds: null,
+        });
+        expect(await facts(alice.id)).toMatchObject({ hasFactor: true, hasWebauthn: true });
+        // Another person's factors and choice are not hers, nor hers his.
+        expect(await facts(bob.id)).toEqual({
+          name: 'Wiki',
+          mfaOff: null,
+          hasFactor: false,
+          hasWebauthn: false,
+        });
+        expect(await store.services.findForSignIn('other', alice.id)).toBeUndefined();
+      });
+    });
+
     describe('one-time links', () => {
       it('can be used once, and not after expiry', async () => {
         const user = newUser();
