@@ -22,6 +22,44 @@ export function disabledAccount(): TwofoldError {
   return new Refusal('disabled', 'forbidden', 'This account is disabled. Ask your administrator.');
 }
 
+/**
+ * Links an account at a provider to a Twofold account, with its audit event, in the caller's
+ * transaction. `by`: matched by e-mail at a sign-in, created at a sign-in, or linked by the
+ * person from their account page — the one way that is not also a sign-in, so not a use yet.
+ */
+export async function recordLink(
+  tx: Store,
+  audit: AuditLog,
+  link: {
+    readonly provider: IdentityProviderRow;
+    readonly claims: ProviderClaims;
+    readonly userId: string;
+    readonly email: string | null;
+    readonly now: number;
+    readonly by: 'email' | 'created' | 'person';
+    readonly ip?: string | undefined;
+  },
+): Promise<void> {
+  const { provider, userId, now, by } = link;
+  await tx.identityProviders.insertLink({
+    provider_id: provider.id,
+    subject: link.claims.sub,
+    user_id: userId,
+    email: link.email,
+    linked_at: now,
+    last_used_at: by === 'person' ? null : now,
+  });
+  await audit.record(
+    {
+      type: 'idp.linked',
+      userId,
+      ...(by === 'person' ? { actorId: userId, ip: link.ip } : {}),
+      detail: { provider: provider.name, by },
+    },
+    tx,
+  );
+}
+
 export interface ExternalAccountsDependencies {
   readonly store: Store;
   readonly clock: Clock;
@@ -123,18 +161,7 @@ export class ExternalAccounts {
         { type: 'user.created', userId: id, detail: { admin: false, provider: provider.name } },
         tx,
       );
-      await tx.identityProviders.insertLink({
-        provider_id: provider.id,
-        subject: claims.sub,
-        user_id: id,
-        email,
-        linked_at: now,
-        last_used_at: now,
-      });
-      await audit.record(
-        { type: 'idp.linked', userId: id, detail: { provider: provider.name, by: 'created' } },
-        tx,
-      );
+      await recordLink(tx, audit, { provider, claims, userId: id, email, now, by: 'created' });
       return (await tx.users.findById(id)) as UserRow;
     });
   }
@@ -159,19 +186,8 @@ export class ExternalAccounts {
   async insertLink(provider: IdentityProviderRow, claims: ProviderClaims, userId: string): Promise<void> {
     const { store, clock, audit } = this.deps;
     const now = clock.now();
-    await store.transaction(async (tx) => {
-      await tx.identityProviders.insertLink({
-        provider_id: provider.id,
-        subject: claims.sub,
-        user_id: userId,
-        email: claims.email ?? null,
-        linked_at: now,
-        last_used_at: now,
-      });
-      await audit.record(
-        { type: 'idp.linked', userId, detail: { provider: provider.name, by: 'email' } },
-        tx,
-      );
-    });
+    await store.transaction((tx) =>
+      recordLink(tx, audit, { provider, claims, userId, email: claims.email ?? null, now, by: 'email' }),
+    );
   }
 }

@@ -13,7 +13,7 @@ import type { Amr } from './amr.js';
 import type { AuditLog } from './audit.js';
 import type { Clock } from './clock.js';
 import { TwofoldError } from './errors.js';
-import { ExternalAccounts, Refusal } from './external-accounts.js';
+import { ExternalAccounts, Refusal, recordLink } from './external-accounts.js';
 import type { IdentityProviders } from './identity-providers.js';
 import { requireRecentAuthentication } from './recent-authentication.js';
 import type { ActiveSession, IssuedSession, Sessions } from './sessions.js';
@@ -328,26 +328,9 @@ export class ExternalSignIn {
       );
     }
     const now = clock.now();
-    await store.transaction(async (tx) => {
-      await tx.identityProviders.insertLink({
-        provider_id: provider.id,
-        subject: claims.sub,
-        user_id: userId,
-        email: claims.email ?? null,
-        linked_at: now,
-        last_used_at: null,
-      });
-      await audit.record(
-        {
-          type: 'idp.linked',
-          userId,
-          actorId: userId,
-          ip,
-          detail: { provider: provider.name, by: 'person' },
-        },
-        tx,
-      );
-    });
+    await store.transaction((tx) =>
+      recordLink(tx, audit, { provider, claims, userId, email: claims.email ?? null, now, by: 'person', ip }),
+    );
     return { outcome: 'linked', user: session.user, providerName: provider.name, next };
   }
 
