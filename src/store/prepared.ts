@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
-import { directDriver } from './group-commit-sqlite.js';
+import { directDriver } from './group-commit-dialect.js';
 import type { Database } from './schema.js';
 
 /**

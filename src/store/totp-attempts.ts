@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { type AuditRowValues, appendAuditQuery, auditRow, type NewAuditEvent } from './audit.js';
 import { acceptTotpStepQuery, activeTotpQuery, type TotpDeviceRow } from './authenticators.js';
 import { isPostgres } from './dialect.js';
-import { runSqliteUnit } from './group-commit-sqlite.js';
+import { runSqliteUnit } from './group-commit-dialect.js';
 import { PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 import { recordSecondFactorQuery } from './sessions.js';

@@ -3,11 +3,8 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  GroupCommitSqliteDriver,
-  groupCommitSqliteDialect,
-  runSqliteUnit,
-} from '../../src/store/group-commit-sqlite.js';
+import { groupCommitSqliteDialect, runSqliteUnit } from '../../src/store/group-commit-dialect.js';
+import { GroupCommitSqliteDriver } from '../../src/store/group-commit-sqlite.js';
 import { SqliteWalDurability } from '../../src/store/sqlite-wal-durability.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { groupCommitSqliteDialect, runSqliteUnit } from '../../src/store/group-commit-sqlite.js';
+import { groupCommitSqliteDialect, runSqliteUnit } from '../../src/store/group-commit-dialect.js';
 import { rowReader } from '../../src/store/sqlite-rows.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
