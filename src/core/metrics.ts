@@ -75,6 +75,8 @@ export const LOGIN_FAILURE_REASONS = [
   'webauthn_counter',
   'webauthn_signature',
   'webauthn_malformed',
+  'radius_state_unknown',
+  'radius_state_other_user',
   'other',
 ] as const;
 export type LoginFailureReason = (typeof LOGIN_FAILURE_REASONS)[number];

@@ -91,7 +91,8 @@ export class AccessRequestHandler {
           service: service.name,
         },
       });
-      this.core.metrics.signIn('radius', 'expired');
+      // A State no one holds ran out or was answered; one under another name is refused.
+      this.core.metrics.signIn('radius', userId === undefined ? 'expired' : 'refused');
       return reject('This sign-in has expired or was already answered: sign in again with your password.');
     }
     const result = await this.counted(this.core.credentialCheck.check({ service, login, code, ip }));

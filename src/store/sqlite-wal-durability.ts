@@ -140,9 +140,13 @@ export class SqliteWalDurability {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       // Held until it has exited: its last checkpoint may take a while, and a process with
       // nothing else to do would otherwise end inside this await, its database never closed.
+      // A checkpointer that never answers is stopped rather than holding the shutdown for ever:
+      // the WAL is intact, and the next open recovers it.
       worker.ref();
       worker.postMessage('close');
+      const stuck = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
       await exited;
+      clearTimeout(stuck);
     }
   }
 
@@ -273,6 +277,9 @@ const MIN_SYNC_INTERVAL_MS = 4;
 
 /** Commits after which a process starts checkpointing in the background. */
 const CHECKPOINTER_AFTER_COMMITS = 64;
+
+/** How long `close` waits for the checkpointer's last checkpoint before it stops the worker. */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /** How often the WAL is copied back into the database file. */
 const CHECKPOINT_INTERVAL_MS = 250;

@@ -144,11 +144,21 @@ describe('"Add service" by kind', () => {
     const badNetwork = await admin.submit('/admin/services/new?kind=radius', '/admin/services', {
       name: 'VPN',
       networks: 'vpn.example.com',
-      radius_secret: 'short',
+      radius_secret: 'typed-on-the-device-42',
     });
     expect(badNetwork.status).toBe(400);
     expect(badNetwork.html).toContain('vpn.example.com</textarea>');
     expect(badNetwork.html).toContain('<input type="hidden" name="kind" value="radius"/>');
+    // The shared secret typed in is asked for again, never written back into the page.
+    expect(badNetwork.html).not.toContain('typed-on-the-device-42');
+    // A secret with a space at its end is refused, not trimmed into another one.
+    const padded = await admin.submit('/admin/services/new?kind=radius', '/admin/services', {
+      name: 'VPN',
+      networks: '10.0.0.0/24',
+      radius_secret: 'typed-on-the-device-42 ',
+    });
+    expect(padded.status).toBe(400);
+    expect(text(padded.html)).toContain('16 to 128 characters without spaces');
     const noHosts = await admin.submit('/admin/services/new?kind=site', '/admin/services', {
       name: 'Wiki',
       hosts: '',

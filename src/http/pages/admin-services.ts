@@ -97,8 +97,9 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
           mfaPolicy: values.mfaPolicy,
           ...fieldsOfKind(values),
           ...(values.kind === 'oidc' ? { type: values.type } : {}),
-          ...(values.kind === 'radius' && values.radiusSecret.trim() !== ''
-            ? { radiusSecret: values.radiusSecret.trim() }
+          // Untrimmed: a secret with a space is refused by core, not quietly made another one.
+          ...(values.kind === 'radius' && values.radiusSecret !== ''
+            ? { radiusSecret: values.radiusSecret }
             : {}),
         },
         session.user.id,
@@ -116,9 +117,15 @@ export async function adminServiceRoutes(app: FastifyInstance, { core }: { core:
       );
     } catch (error) {
       if (!isFormError(error)) throw error;
+      // A shared secret typed in is not written back into the page: it is asked for again.
       return sendPage(
         reply,
-        h(AdminServiceFormPage, { viewer: viewerOf(session), values, publicUrl, error: error.message }),
+        h(AdminServiceFormPage, {
+          viewer: viewerOf(session),
+          values: { ...values, radiusSecret: '' },
+          publicUrl,
+          error: error.message,
+        }),
         error.status,
       );
     }
