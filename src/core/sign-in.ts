@@ -123,7 +123,7 @@ export class SignIn {
     // earns no extra guesses), and per typed name for accounts that do not exist.
     const accountKey = user ? throttleKeys.passwordUser(user.id) : throttleKeys.passwordAccount(input.login);
     const addressKey = input.ip ? throttleKeys.passwordAddress(input.ip) : undefined;
-    if (addressKey) await throttle.check(addressKey);
+    if (addressKey) await throttle.check('passwordAddress', addressKey);
     await throttle.reserve('passwordAccount', accountKey);
 
     if (!user || user.password_hash === null || user.disabled === 1) {

@@ -67,13 +67,13 @@ export class Throttle {
 
   /**
    * Refuses when the key is blocked, without counting: for keys where only failures count,
-   * which `recordFailure` adds afterwards.
+   * which `recordFailure` adds afterwards. Counted under `policy` when refused.
    */
-  async check(key: string): Promise<void> {
+  async check(policy: ThrottlePolicy, key: string): Promise<void> {
     const now = this.clock.now();
     const row = await this.store.throttles.find(key);
     if (row && row.blocked_until > now) {
-      this.metrics.throttleRefusal(policyOfKey(key), 'wait');
+      this.metrics.throttleRefusal(policy, 'wait');
       const retryAfterSeconds = Math.max(1, Math.ceil((row.blocked_until - now) / 1000));
       throw new TwofoldError(
         'throttled',
@@ -103,14 +103,6 @@ export class Throttle {
     const row = await this.store.throttles.find(key);
     return row && { failures: row.failures, blockedUntil: row.blocked_until, locked: row.locked === 1 };
   }
-}
-
-/** The policy a key of `throttleKeys` is counted under, read from its prefix. */
-function policyOfKey(key: string): ThrottlePolicy {
-  if (key.startsWith('mfa:')) return 'secondFactor';
-  if (key.startsWith('backup:')) return 'backupCode';
-  if (key.startsWith('password:ip:')) return 'passwordAddress';
-  return 'passwordAccount';
 }
 
 /** The denial of an attempt that was not counted: 423 while locked, else 429 until the block ends. */
