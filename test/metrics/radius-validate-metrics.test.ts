@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertOathtoolInstalled } from '../helpers/oathtool.js';
 import { assertRadclientInstalled, radclient } from '../helpers/radclient.js';
 import { codeOf, PASSWORD, type RadiusFixture, startRadiusFixture, wrongCodes } from '../radius/fixture.js';
-import { type Scrape, scrape } from './scrape.js';
+import { changes, scrape } from './scrape.js';
 
 const SECRET = 'metrics-radius-secret-0123';
 
@@ -40,9 +40,6 @@ describe('metrics of RADIUS and the validate API in twofold serve', () => {
   afterAll(async () => {
     await fixture?.close();
   });
-
-  const changes = (before: Scrape, after: Scrape, name: string) =>
-    Object.fromEntries(before.changes(after, name));
 
   const vpn = (password: string, secret = SECRET, state?: string) =>
     radclient({

@@ -55,6 +55,11 @@ export function parseScrape(text: string): Scrape {
   };
 }
 
+/** What moved between two scrapes for one metric: each changed series' labels and its change. */
+export function changes(before: Scrape, after: Scrape, name: string): Record<string, number> {
+  return Object.fromEntries(before.changes(after, name));
+}
+
 /** GET a /metrics URL and parse it; fails on anything but 200 in the text format. */
 export async function scrape(url: string): Promise<Scrape> {
   const response = await fetch(url);

@@ -5,7 +5,7 @@ import { migrateToLatest, openDatabase, Store, type UserRow } from '../../src/st
 import { assertOathtoolInstalled, oathtoolTotp } from '../helpers/oathtool.js';
 import { type ServerProcess, startServerProcess } from '../helpers/serve-process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { type Scrape, scrape } from './scrape.js';
+import { changes, scrape } from './scrape.js';
 
 const PASSWORD = 'correct horse battery';
 const USERNAME = 'mallory.metrics';
@@ -84,9 +84,6 @@ describe('metrics and request logs of twofold serve', () => {
       if (!valid.has(code)) return code;
     }
   }
-
-  const changes = (before: Scrape, after: Scrape, name: string) =>
-    Object.fromEntries(before.changes(after, name));
 
   it('counts one wrong and one right code exactly, and nothing else', async () => {
     const before = await scrape(metricsUrl);

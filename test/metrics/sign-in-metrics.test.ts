@@ -16,7 +16,7 @@ import { migrateToLatest, openDatabase, Store, type UserRow } from '../../src/st
 import { PageClient } from '../helpers/page-client.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { TEST_EPOCH } from '../helpers/test-app.js';
-import { type Scrape, scrape } from './scrape.js';
+import { changes, scrape } from './scrape.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -79,8 +79,6 @@ describe('sign-in metrics on the login pages', () => {
   const code = (secret: string) => generateTotp({ secret, atMillis: clock.now() });
   /** Ten steps ahead: a code the server accepts in none of the steps it checks. */
   const wrongCode = (secret: string) => generateTotp({ secret, atMillis: clock.now() + 300_000 });
-  const changes = (before: Scrape, after: Scrape, name: string) =>
-    Object.fromEntries(before.changes(after, name));
 
   it('counts enrollments and the security e-mail they send', async () => {
     const before = await scrape(listener.url);
